@@ -1,0 +1,2 @@
+"""Applications (cases): apply online, review, decisions, payments, the notification outbox and
+deadlines."""

@@ -1,0 +1,2 @@
+"""The policy catalogue: documents, measures, incentive items, award rules, the task-division
+annex, the fact vocabulary, the eligibility engine and stored matches."""

@@ -1,0 +1,40 @@
+"""The navigation each role sees: one list per role, so a new page is added in one place."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import BureauPosition, Role
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: str | Promise
+    icon: str
+    bureau_position: str | None = None
+
+
+NAVIGATION: dict[str, list[NavEntry]] = {
+    Role.ENTERPRISE: [NavEntry("portal:enterprise_home", _("My enterprise"), "building")],
+    Role.BUREAU: [
+        NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
+        NavEntry("portal:bureau_team", _("Staff of my bureau"), "people", BureauPosition.HEAD),
+    ],
+    Role.CATALOGUE_ADMIN: [
+        NavEntry("portal:catalogue_admin_home", _("Catalogue management"), "journal-text"),
+        NavEntry("admin:index", _("Admin site"), "gear"),
+    ],
+    Role.LEADERSHIP: [NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up")],
+}
+
+
+def navigation_for(user) -> list[NavEntry]:
+    if not user.is_authenticated:
+        return []
+    return [
+        entry
+        for entry in NAVIGATION.get(user.role, [])
+        if entry.bureau_position is None or entry.bureau_position == user.bureau_position
+    ]

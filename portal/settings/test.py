@@ -1,0 +1,21 @@
+"""Settings for pytest. The database is whatever DATABASE_URL says (SQLite by default,
+PostgreSQL in CI); tasks run eagerly unless a test hands them to a real worker."""
+
+import tempfile
+
+from .base import *
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105 - tests only
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+
+# A worker started by the integration tests gets EMAIL_URL pointing at a real SMTP server;
+# everything else collects mail in memory.
+if "EMAIL_URL" not in env:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="memory://"))
+
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="portal-test-media-"))

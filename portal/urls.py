@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+
+portal_patterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("workspace/", views.WorkspaceRedirectView.as_view(), name="workspace"),
+    path("accounts/profile/", views.AccountView.as_view(), name="account"),
+    path("enterprise/", views.EnterpriseHomeView.as_view(), name="enterprise_home"),
+    path("bureau/", views.BureauHomeView.as_view(), name="bureau_home"),
+    path("bureau/team/", views.BureauTeamView.as_view(), name="bureau_team"),
+    path("manage/", views.CatalogueAdminHomeView.as_view(), name="catalogue_admin_home"),
+    path("leadership/", views.LeadershipHomeView.as_view(), name="leadership_home"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = admin.site.site_title = _("Science and Technology Incentive Portal")

@@ -1,0 +1,98 @@
+"""Pages of the site: the public home page, each role's workspace, the account page, /healthz."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from portal import selectors
+from portal.access import (
+    BureauHeadRequiredMixin,
+    BureauStaffRequiredMixin,
+    CatalogueAdminRequiredMixin,
+    EnterpriseRequiredMixin,
+    LeadershipRequiredMixin,
+)
+from portal.forms import PasswordResetForm
+from portal.navigation import navigation_for
+
+
+class HomeView(TemplateView):
+    template_name = "portal/home.html"
+
+
+class WorkspaceRedirectView(LoginRequiredMixin, TemplateView):
+    """After login: each role goes to its own home page; an account without a role sees its
+    account page."""
+
+    def get(self, request, *args, **kwargs):
+        entries = navigation_for(request.user)
+        return redirect(entries[0].url_name if entries else "portal:account")
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    template_name = "portal/account.html"
+
+
+class EnterpriseHomeView(EnterpriseRequiredMixin, TemplateView):
+    template_name = "portal/enterprise_home.html"
+
+    def get_context_data(self, **kwargs):
+        enterprise = self.request.user.enterprise
+        return super().get_context_data(
+            enterprise=enterprise,
+            colleagues=selectors.enterprise_colleagues(enterprise=enterprise),
+            **kwargs,
+        )
+
+
+class BureauHomeView(BureauStaffRequiredMixin, TemplateView):
+    template_name = "portal/bureau_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(bureau=self.request.user.bureau, **kwargs)
+
+
+class BureauTeamView(BureauHeadRequiredMixin, TemplateView):
+    template_name = "portal/bureau_team.html"
+
+    def get_context_data(self, **kwargs):
+        bureau = self.request.user.bureau
+        return super().get_context_data(
+            bureau=bureau, staff=selectors.bureau_staff(bureau=bureau), **kwargs
+        )
+
+
+class CatalogueAdminHomeView(CatalogueAdminRequiredMixin, TemplateView):
+    template_name = "portal/catalogue_admin_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**selectors.catalogue_overview(), **kwargs)
+
+
+class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):
+    template_name = "portal/leadership_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**selectors.leadership_overview(), **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness for load balancers and compose: 200 when the database (and the
+    broker, where one is configured) answer, 503 otherwise."""
+    database = selectors.health_database()
+    broker = selectors.health_broker()
+    ok = database["ok"] and broker["ok"]
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "database": database, "broker": broker},
+        status=200 if ok else 503,
+    )

@@ -1,0 +1,127 @@
+"""Shared fixtures, and the rules for tests that need real servers.
+
+Tests marked ``postgres``, ``redis`` or ``browser`` need PostgreSQL, Redis (with a Celery worker
+the test starts) or Debian's Chromium. Where the server is missing they are skipped with a reason
+saying how to run them; with PORTAL_REQUIRE_SERVICES=1 (set by .ci/run) a missing server fails the
+run instead, so CI cannot pass by skipping.
+"""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from portal import services
+from portal.models import BureauPosition, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return None
+    parts = urlparse(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
+            return url
+    except OSError:
+        return None
+
+
+MISSING = {
+    "postgres": (
+        lambda: settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        "needs PostgreSQL: set DATABASE_URL=postgres://user:pass@127.0.0.1:5432/portal "
+        "(.ci/run installs and starts one)",
+    ),
+    "redis": (
+        lambda: _redis_url() is None,
+        "needs Redis and a Celery worker: start redis-server and set "
+        "REDIS_URL=redis://127.0.0.1:6379/15 (.ci/run does both)",
+    ),
+    "browser": (
+        lambda: shutil.which(CHROMIUM) is None,
+        "needs Debian's Chromium: apt-get install -y chromium fonts-noto-cjk "
+        "(or set CHROMIUM_PATH)",
+    ),
+}
+
+
+def pytest_runtest_setup(item):
+    for marker, (is_missing, how) in MISSING.items():
+        if item.get_closest_marker(marker) and is_missing():
+            if os.environ.get("PORTAL_REQUIRE_SERVICES") == "1":
+                pytest.fail(f"PORTAL_REQUIRE_SERVICES=1 but this test {how}")
+            pytest.skip(how)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = _redis_url()
+    assert url, "the redis marker should have skipped this test"
+    return url
+
+
+@pytest.fixture
+def organisations(db):
+    """Regions and bureaus from the data file, loaded the way the run command loads them."""
+    return services.organisations_load(path=ROOT / "portal" / "data" / "organisations.yaml")
+
+
+@pytest.fixture
+def demo_accounts(organisations):
+    """The demo enterprise and one account per kind of user, keyed by username."""
+    return {account["username"]: account for account in services.demo_load()}
+
+
+@pytest.fixture
+def make_user(organisations):
+    """Create accounts through the service that the admin and commands use."""
+    from portal.models import Bureau, Enterprise, Region
+
+    counter = iter(range(10_000))
+
+    def make(
+        role: str,
+        *,
+        bureau_position: str = "",
+        city: str = "唐山市",
+        bureau_name: str = "市科学技术局",
+        enterprise=None,
+        password: str = "correct-horse-42",
+        **extra,
+    ):
+        n = next(counter)
+        kwargs = {}
+        if role == Role.ENTERPRISE:
+            if enterprise is None:
+                from portal.validators import credit_code_check_character, org_code_check_character
+
+                org8 = f"MA{n:06d}"
+                first17 = "91130200" + org8 + org_code_check_character(org8)
+                enterprise = Enterprise.objects.create(
+                    credit_code=first17 + credit_code_check_character(first17),
+                    name=f"测试企业{n}",
+                    city=Region.objects.get(name=city, level=Region.Level.CITY),
+                )
+            kwargs["enterprise"] = enterprise
+        if role == Role.BUREAU:
+            kwargs["bureau"] = Bureau.objects.get(city__name=city, name=bureau_name)
+            kwargs["bureau_position"] = bureau_position or BureauPosition.REVIEWER
+        user = services.user_save(
+            username=extra.pop("username", f"user{n}"),
+            password=password,
+            role=role,
+            **kwargs,
+            **extra,
+        )
+        user.raw_password = password
+        return user
+
+    return make
