@@ -73,7 +73,7 @@ def ensure_environment(lock: Path) -> None:
         say(f"Dependencies of {lock.name} already installed")
         return
     say(f"Installing the pinned dependencies of {lock.relative_to(ROOT)}")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    run(PYTHON, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
         "--require-hashes", "-r", lock)  # fmt: skip
     stamp.write_text(digest)
 
