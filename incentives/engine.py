@@ -1,0 +1,273 @@
+"""Eligibility for one enterprise (or one set of typed-in facts) in Python: conditions with a
+reason each, the item's verdict and its award estimate at an explicit date.
+
+Three answers per condition, never two: pass, fail, or unknown (a fact is missing). Unknown is
+never shown as "not eligible"; it becomes "missing information: …". The same conditions are
+turned into one queryset filter per item for all enterprises by the matching engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from incentives.rules import Estimate, _decimal, evaluate_rule, format_wan, rule_in_effect
+
+OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "is_true", "is_false", "within_days")
+NO_VALUE_OPERATORS = {"is_true", "is_false"}
+ORDER_OPERATORS = {"gt", "gte", "lt", "lte"}
+NUMERIC_TYPES = {"int", "money", "decimal", "percent"}
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+
+ELIGIBLE = "eligible"
+LIKELY_ELIGIBLE = "likely_eligible"
+MISSING_INFORMATION = "missing_information"
+NOT_ELIGIBLE = "not_eligible"
+NOT_IN_FORCE = "not_in_force"
+VERDICTS = (ELIGIBLE, LIKELY_ELIGIBLE, MISSING_INFORMATION, NOT_ELIGIBLE, NOT_IN_FORCE)
+
+
+def _to_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def display_value(value: Any, declaration: Mapping[str, Any]) -> str:
+    """A fact's value as a person reads it: choice labels, 万元, 是/否, dates."""
+    kind = declaration.get("type")
+    if isinstance(value, list | tuple | set):
+        return "、".join(display_value(v, declaration) for v in value)
+    if kind == "choice":
+        return str((declaration.get("choices") or {}).get(value, value))
+    if kind == "bool":
+        return _("yes") if value else _("no")
+    if kind == "money" and _decimal(value) is not None:
+        return format_wan(_decimal(value))
+    if kind == "percent" and _decimal(value) is not None:
+        return f"{_decimal(value)}%"
+    if kind == "date":
+        parsed = _to_date(value)
+        return parsed.isoformat() if parsed else str(value)
+    unit = declaration.get("unit") or ""
+    return f"{value}{unit if kind in NUMERIC_TYPES else ''}"
+
+
+def requirement_text(condition: Mapping[str, Any], declaration: Mapping[str, Any]) -> str:
+    op, value = condition["op"], condition.get("value")
+    shown = "" if op in NO_VALUE_OPERATORS | {"within_days"} else display_value(value, declaration)
+    return {
+        "eq": _("is %(value)s"),
+        "ne": _("is not %(value)s"),
+        "in": _("is one of %(value)s"),
+        "not_in": _("is none of %(value)s"),
+        "gt": _("above %(value)s"),
+        "gte": _("at least %(value)s"),
+        "lt": _("below %(value)s"),
+        "lte": _("at most %(value)s"),
+        "is_true": _("yes"),
+        "is_false": _("no"),
+        "within_days": _("within %(days)s days before the evaluation date"),
+    }[op] % {"value": shown, "days": value}
+
+
+def validate_condition(condition: Any, *, declared: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not isinstance(condition, Mapping):
+        return [_("a condition must be a mapping with fact, op and value")]
+    fact, op = condition.get("fact"), condition.get("op")
+    if fact not in declared:
+        return [_("condition on “%(fact)s”: no such fact or input is declared") % {"fact": fact}]
+    if op not in OPERATORS:
+        return [
+            _("condition on “%(fact)s”: unknown operator “%(op)s”; use one of: %(ops)s")
+            % {"fact": fact, "op": op, "ops": ", ".join(OPERATORS)}
+        ]
+    declaration = declared[fact]
+    kind = declaration.get("type")
+    value = condition.get("value")
+    errors = []
+    if op in NO_VALUE_OPERATORS:
+        if kind != "bool":
+            errors.append(_("“%(op)s” applies to yes/no facts; “%(fact)s” is %(type)s") % {"op": op, "fact": fact, "type": kind})
+    elif op == "within_days":
+        if kind != "date" or not isinstance(value, int) or value <= 0:
+            errors.append(_("“within_days” needs a date fact and a number of days; check “%(fact)s”") % {"fact": fact})
+    elif op in ORDER_OPERATORS:
+        if kind in NUMERIC_TYPES:
+            if _decimal(value) is None:
+                errors.append(_("condition on “%(fact)s”: “%(value)s” is not a number") % {"fact": fact, "value": value})
+        elif kind == "date":
+            if _to_date(value) is None:
+                errors.append(_("condition on “%(fact)s”: “%(value)s” is not a date") % {"fact": fact, "value": value})
+        else:
+            errors.append(_("“%(op)s” compares numbers or dates; “%(fact)s” is %(type)s") % {"op": op, "fact": fact, "type": kind})
+    elif op in ("in", "not_in") and not isinstance(value, list):
+        errors.append(_("“%(op)s” needs a list of values") % {"op": op})
+    if kind == "choice" and op in ("eq", "ne", "in", "not_in"):
+        choices = declaration.get("choices") or {}
+        for item in value if isinstance(value, list) else [value]:
+            if item not in choices:
+                errors.append(
+                    _("“%(value)s” is not a choice of “%(fact)s” (%(choices)s)")
+                    % {"value": item, "fact": fact, "choices": ", ".join(choices)}
+                )
+    return errors
+
+
+@dataclass
+class ConditionResult:
+    outcome: str
+    reason: str
+    fact: str
+
+
+def evaluate_condition(
+    condition: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    *,
+    on: datetime.date,
+    declared: Mapping[str, Mapping[str, Any]],
+) -> ConditionResult:
+    key, op, expected = condition["fact"], condition["op"], condition.get("value")
+    declaration = declared[key]
+    label = str(declaration.get("label") or key)
+    requirement = requirement_text(condition, declaration)
+    actual = facts.get(key)
+    if actual is None or actual == "":
+        return ConditionResult(
+            UNKNOWN,
+            _("%(label)s: not given (required: %(requirement)s)") % {"label": label, "requirement": requirement},
+            key,
+        )
+    kind = declaration.get("type")
+
+    def comparable(value):
+        if kind == "date":
+            return _to_date(value)
+        if kind in NUMERIC_TYPES:
+            return _decimal(value)
+        return value
+
+    left = comparable(actual)
+    if left is None:
+        return ConditionResult(
+            UNKNOWN,
+            _("%(label)s: “%(value)s” cannot be read (required: %(requirement)s)")
+            % {"label": label, "value": actual, "requirement": requirement},
+            key,
+        )
+    if op == "eq":
+        ok = left == comparable(expected)
+    elif op == "ne":
+        ok = left != comparable(expected)
+    elif op == "in":
+        ok = left in [comparable(v) for v in expected]
+    elif op == "not_in":
+        ok = left not in [comparable(v) for v in expected]
+    elif op == "gt":
+        ok = left > comparable(expected)
+    elif op == "gte":
+        ok = left >= comparable(expected)
+    elif op == "lt":
+        ok = left < comparable(expected)
+    elif op == "lte":
+        ok = left <= comparable(expected)
+    elif op == "is_true":
+        ok = bool(left) is True
+    elif op == "is_false":
+        ok = bool(left) is False
+    else:  # within_days
+        ok = on - datetime.timedelta(days=int(expected)) <= left <= on
+    reason = _("%(label)s is %(value)s (required: %(requirement)s): %(verdict)s") % {
+        "label": label,
+        "value": display_value(actual, declaration),
+        "requirement": requirement,
+        "verdict": _("met") if ok else _("not met"),
+    }
+    return ConditionResult(PASS if ok else FAIL, reason, key)
+
+
+@dataclass
+class ItemSpec:
+    """What the engine needs of an incentive item, from a catalogue file or the database."""
+
+    key: str
+    name: str
+    in_force_from: datetime.date | None
+    in_force_to: datetime.date | None
+    document_status: str
+    conditions: Mapping[str, list] = field(default_factory=dict)
+    checklist: list[str] = field(default_factory=list)
+    rules: list[Mapping[str, Any]] = field(default_factory=list)
+    declared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ItemVerdict:
+    verdict: str
+    estimate: Estimate | None
+    reasons: list[str]
+    missing: list[str]
+    failed: list[str]
+
+
+def in_force(spec: ItemSpec, on: datetime.date) -> str | None:
+    """None when the item is in force on the date, else why not."""
+    if spec.document_status == "draft_for_comment":
+        return _("the document is a draft for comment and not in force")
+    if spec.document_status == "repealed":
+        return _("the document has been repealed")
+    if spec.in_force_from and on < spec.in_force_from:
+        return _("in force only from %(date)s") % {"date": spec.in_force_from.isoformat()}
+    if spec.in_force_to and on > spec.in_force_to:
+        return _("expired on %(date)s") % {"date": spec.in_force_to.isoformat()}
+    if spec.document_status == "expired":
+        return _("the document has expired")
+    return None
+
+
+def evaluate_item(spec: ItemSpec, facts: Mapping[str, Any], *, on: datetime.date) -> ItemVerdict:
+    """The verdict and estimate for one set of facts on a date, with every reason."""
+    not_in_force = in_force(spec, on)
+    if not_in_force:
+        return ItemVerdict(NOT_IN_FORCE, None, [not_in_force], [], [])
+    results_all = [evaluate_condition(c, facts, on=on, declared=spec.declared) for c in spec.conditions.get("all") or []]
+    results_any = [evaluate_condition(c, facts, on=on, declared=spec.declared) for c in spec.conditions.get("any") or []]
+    reasons = [r.reason for r in results_all + results_any]
+    failed = [r.reason for r in results_all if r.outcome == FAIL]
+    missing = [r.fact for r in results_all if r.outcome == UNKNOWN]
+    if results_any and not any(r.outcome == PASS for r in results_any):
+        if all(r.outcome == FAIL for r in results_any):
+            failed.append(_("none of the alternative conditions is met"))
+        else:
+            missing += [r.fact for r in results_any if r.outcome == UNKNOWN]
+    rule = rule_in_effect(spec.rules, on)
+    estimate = evaluate_rule(rule, facts, declared=spec.declared) if rule else None
+    if rule is None:
+        reasons.append(_("no award rule is in effect on %(date)s") % {"date": on.isoformat()})
+    elif estimate.kind == "unknown":
+        missing += [key for key in estimate.missing if key not in missing]
+    if failed:
+        return ItemVerdict(NOT_ELIGIBLE, estimate, reasons, missing, failed)
+    if rule is None:
+        return ItemVerdict(NOT_IN_FORCE, None, reasons, missing, failed)
+    if missing:
+        return ItemVerdict(MISSING_INFORMATION, estimate, reasons, missing, failed)
+    if estimate.kind == "exact" and estimate.amount == Decimal(0) and rule.get("kind") != "none":
+        # Conditions pass but the figures give nothing (below a floor, a level with no award).
+        return ItemVerdict(NOT_ELIGIBLE, estimate, reasons, missing, estimate.lines)
+    verdict = LIKELY_ELIGIBLE if spec.checklist else ELIGIBLE
+    return ItemVerdict(verdict, estimate, reasons, missing, failed)
