@@ -15,10 +15,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incentives.rules import Estimate, _decimal, evaluate_rule, format_wan, rule_in_effect
 
-OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "is_true", "is_false", "within_days")
+OPERATORS = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_true",
+    "is_false",
+    "within_days",
+)
 NO_VALUE_OPERATORS = {"is_true", "is_false"}
 ORDER_OPERATORS = {"gt", "gte", "lt", "lte"}
 NUMERIC_TYPES = {"int", "money", "decimal", "percent"}
@@ -31,6 +44,13 @@ MISSING_INFORMATION = "missing_information"
 NOT_ELIGIBLE = "not_eligible"
 NOT_IN_FORCE = "not_in_force"
 VERDICTS = (ELIGIBLE, LIKELY_ELIGIBLE, MISSING_INFORMATION, NOT_ELIGIBLE, NOT_IN_FORCE)
+VERDICT_LABELS = {
+    ELIGIBLE: gettext_lazy("Eligible"),
+    LIKELY_ELIGIBLE: gettext_lazy("Likely eligible (a reviewer judges the rest)"),
+    MISSING_INFORMATION: gettext_lazy("Missing information"),
+    NOT_ELIGIBLE: gettext_lazy("Not eligible"),
+    NOT_IN_FORCE: gettext_lazy("Not in force"),
+}
 
 
 def _to_date(value: Any) -> datetime.date | None:
@@ -101,19 +121,34 @@ def validate_condition(condition: Any, *, declared: Mapping[str, Mapping[str, An
     errors = []
     if op in NO_VALUE_OPERATORS:
         if kind != "bool":
-            errors.append(_("“%(op)s” applies to yes/no facts; “%(fact)s” is %(type)s") % {"op": op, "fact": fact, "type": kind})
+            errors.append(
+                _("“%(op)s” applies to yes/no facts; “%(fact)s” is %(type)s")
+                % {"op": op, "fact": fact, "type": kind}
+            )
     elif op == "within_days":
         if kind != "date" or not isinstance(value, int) or value <= 0:
-            errors.append(_("“within_days” needs a date fact and a number of days; check “%(fact)s”") % {"fact": fact})
+            errors.append(
+                _("“within_days” needs a date fact and a number of days; check “%(fact)s”")
+                % {"fact": fact}
+            )
     elif op in ORDER_OPERATORS:
         if kind in NUMERIC_TYPES:
             if _decimal(value) is None:
-                errors.append(_("condition on “%(fact)s”: “%(value)s” is not a number") % {"fact": fact, "value": value})
+                errors.append(
+                    _("condition on “%(fact)s”: “%(value)s” is not a number")
+                    % {"fact": fact, "value": value}
+                )
         elif kind == "date":
             if _to_date(value) is None:
-                errors.append(_("condition on “%(fact)s”: “%(value)s” is not a date") % {"fact": fact, "value": value})
+                errors.append(
+                    _("condition on “%(fact)s”: “%(value)s” is not a date")
+                    % {"fact": fact, "value": value}
+                )
         else:
-            errors.append(_("“%(op)s” compares numbers or dates; “%(fact)s” is %(type)s") % {"op": op, "fact": fact, "type": kind})
+            errors.append(
+                _("“%(op)s” compares numbers or dates; “%(fact)s” is %(type)s")
+                % {"op": op, "fact": fact, "type": kind}
+            )
     elif op in ("in", "not_in") and not isinstance(value, list):
         errors.append(_("“%(op)s” needs a list of values") % {"op": op})
     if kind == "choice" and op in ("eq", "ne", "in", "not_in"):
@@ -149,7 +184,8 @@ def evaluate_condition(
     if actual is None or actual == "":
         return ConditionResult(
             UNKNOWN,
-            _("%(label)s: not given (required: %(requirement)s)") % {"label": label, "requirement": requirement},
+            _("%(label)s: not given (required: %(requirement)s)")
+            % {"label": label, "requirement": requirement},
             key,
         )
     kind = declaration.get("type")
@@ -223,6 +259,10 @@ class ItemVerdict:
     missing: list[str]
     failed: list[str]
 
+    @property
+    def label(self) -> str:
+        return str(VERDICT_LABELS[self.verdict])
+
 
 def in_force(spec: ItemSpec, on: datetime.date) -> str | None:
     """None when the item is in force on the date, else why not."""
@@ -244,8 +284,14 @@ def evaluate_item(spec: ItemSpec, facts: Mapping[str, Any], *, on: datetime.date
     not_in_force = in_force(spec, on)
     if not_in_force:
         return ItemVerdict(NOT_IN_FORCE, None, [not_in_force], [], [])
-    results_all = [evaluate_condition(c, facts, on=on, declared=spec.declared) for c in spec.conditions.get("all") or []]
-    results_any = [evaluate_condition(c, facts, on=on, declared=spec.declared) for c in spec.conditions.get("any") or []]
+    results_all = [
+        evaluate_condition(c, facts, on=on, declared=spec.declared)
+        for c in spec.conditions.get("all") or []
+    ]
+    results_any = [
+        evaluate_condition(c, facts, on=on, declared=spec.declared)
+        for c in spec.conditions.get("any") or []
+    ]
     reasons = [r.reason for r in results_all + results_any]
     failed = [r.reason for r in results_all if r.outcome == FAIL]
     missing = [r.fact for r in results_all if r.outcome == UNKNOWN]

@@ -152,7 +152,9 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def validate_rule(rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path: str = "") -> list[str]:
+def validate_rule(
+    rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path: str = ""
+) -> list[str]:
     """Every problem with a rule, in words an admin understands; [] when it is valid.
 
     ``declared`` maps each fact or input key the rule may read to its declaration (type,
@@ -236,12 +238,14 @@ def validate_rule(rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path:
                 number = _decimal(amount)
                 if number is None or number <= 0:
                     errors.append(
-                        where + _("the amount for “%(level)s” must be a number greater than 0")
+                        where
+                        + _("the amount for “%(level)s” must be a number greater than 0")
                         % {"level": level}
                     )
                 if declaration and level not in (declaration.get("choices") or {}):
                     errors.append(
-                        where + _("“%(level)s” is not one of the levels of “%(input)s”")
+                        where
+                        + _("“%(level)s” is not one of the levels of “%(input)s”")
                         % {"level": level, "input": rule.get("input")}
                     )
     elif kind == "rate":
@@ -275,7 +279,8 @@ def validate_rule(rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path:
         year_key = rule.get("year_input", "support_year")
         if year_key not in declared:
             errors.append(
-                where + _("the schedule reads “%(key)s”, which is not declared as an input")
+                where
+                + _("the schedule reads “%(key)s”, which is not declared as an input")
                 % {"key": year_key}
             )
         steps = rule.get("steps")
@@ -290,9 +295,13 @@ def validate_rule(rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path:
                     continue
                 years = step["years"]
                 if not all(isinstance(y, int) and y > 0 for y in years):
-                    errors.append(where + _("step %(n)d: years are whole numbers from 1") % {"n": number})
+                    errors.append(
+                        where + _("step %(n)d: years are whole numbers from 1") % {"n": number}
+                    )
                 elif seen & set(years):
-                    errors.append(where + _("step %(n)d repeats a year of an earlier step") % {"n": number})
+                    errors.append(
+                        where + _("step %(n)d repeats a year of an earlier step") % {"n": number}
+                    )
                 seen |= {y for y in years if isinstance(y, int)}
                 inner = step.get("rule")
                 if isinstance(inner, Mapping) and inner.get("kind") == "schedule":
@@ -370,9 +379,7 @@ def evaluate_rule(
         return Estimate(
             "unknown",
             missing=list(keys),
-            lines=[
-                _("needs: %(facts)s") % {"facts": "、".join(_label(k, declared) for k in keys)}
-            ],
+            lines=[_("needs: %(facts)s") % {"facts": "、".join(_label(k, declared) for k in keys)}],
         )
 
     def zero(line: str) -> Estimate:
@@ -381,7 +388,11 @@ def evaluate_rule(
     cap = _decimal(rule.get("cap"))
     if kind == "fixed":
         amount = _decimal(rule["amount"])
-        return Estimate("exact", amount=amount, lines=[_("fixed amount %(amount)s") % {"amount": format_wan(amount)}])
+        return Estimate(
+            "exact",
+            amount=amount,
+            lines=[_("fixed amount %(amount)s") % {"amount": format_wan(amount)}],
+        )
     if kind == "by_level":
         key = rule["input"]
         level = facts.get(key)
@@ -400,7 +411,11 @@ def evaluate_rule(
             amount=amount,
             lines=[
                 _("%(label)s %(level)s: %(amount)s")
-                % {"label": _label(key, declared), "level": level_label, "amount": format_wan(amount)}
+                % {
+                    "label": _label(key, declared),
+                    "level": level_label,
+                    "amount": format_wan(amount),
+                }
             ],
         )
     if kind in ("rate", "matching"):
@@ -429,7 +444,9 @@ def evaluate_rule(
             }
             label = ""
         if kind == "rate":
-            text = f"{prefix}{label} {format_wan(counted)} × {format_rate(rate)}".replace("  ", " ").strip()
+            text = f"{prefix}{label} {format_wan(counted)} × {format_rate(rate)}".replace(
+                "  ", " "
+            ).strip()
         else:
             text = _("%(label)s %(base)s × matching 1:%(ratio)s") % {
                 "label": label,
@@ -520,7 +537,10 @@ def evaluate_rule(
         if premium > allowed:
             counted = allowed
             lines.append(
-                _("premium %(premium)s is above the rate cap: %(insured)s × %(rate)s = %(allowed)s counts")
+                _(
+                    "premium %(premium)s is above the rate cap: "
+                    "%(insured)s × %(rate)s = %(allowed)s counts"
+                )
                 % {
                     "premium": format_wan(premium),
                     "insured": format_wan(insured),
@@ -545,7 +565,86 @@ def rule_in_effect(rules: list[Mapping[str, Any]], on) -> Mapping[str, Any] | No
     chosen = None
     for rule in rules:
         start, end = rule.get("effective_from"), rule.get("effective_to")
-        if (start is None or start <= on) and (end is None or on <= end):
-            if chosen is None or (start or on.min) >= (chosen.get("effective_from") or on.min):
-                chosen = rule
+        in_effect = (start is None or start <= on) and (end is None or on <= end)
+        if in_effect and (
+            chosen is None or (start or on.min) >= (chosen.get("effective_from") or on.min)
+        ):
+            chosen = rule
     return chosen
+
+
+def describe_rule(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, Any]]) -> str:
+    """The rule in one line of plain Chinese, as the 申兑指南 states it."""
+    kind = rule.get("kind")
+    cap = _decimal(rule.get("cap"))
+    cap_text = _(", at most %(cap)s") % {"cap": format_wan(cap)} if cap is not None else ""
+    if kind == "fixed":
+        return _("%(amount)s") % {"amount": format_wan(_decimal(rule["amount"]))}
+    if kind == "by_level":
+        choices = (declared.get(rule["input"]) or {}).get("choices") or {}
+        return "；".join(
+            f"{choices.get(level, level)} {format_wan(_decimal(amount))}"
+            for level, amount in rule["amounts"].items()
+        )
+    if kind == "rate":
+        text = _("%(rate)s of %(base)s") % {
+            "rate": format_rate(_decimal(rule["rate"])),
+            "base": _label(rule["base"], declared),
+        }
+        if rule.get("excess_over") is not None:
+            text += _(" (the part above %(floor)s)") % {
+                "floor": format_wan(_decimal(rule["excess_over"]))
+            }
+        if rule.get("min_base") is not None:
+            text += _(" (only from %(floor)s)") % {"floor": format_wan(_decimal(rule["min_base"]))}
+        return text + cap_text
+    if kind == "matching":
+        return (
+            _("matching %(base)s at 1:%(ratio)s")
+            % {"base": _label(rule["base"], declared), "ratio": _plain(_decimal(rule["ratio"]))}
+            + cap_text
+        )
+    if kind == "per_unit":
+        return (
+            _("%(unit)s for each of %(label)s")
+            % {
+                "unit": format_wan(_decimal(rule["unit_amount"])),
+                "label": _label(rule["input"], declared),
+            }
+            + cap_text
+        )
+    if kind == "range":
+        low, high = _decimal(rule.get("min")), _decimal(rule.get("max"))
+        if high is None:
+            return _("at least %(min)s, decided in review") % {"min": format_wan(low)}
+        if not low:
+            return _("up to %(max)s, decided in review") % {"max": format_wan(high)}
+        return _("%(min)s to %(max)s, decided in review") % {
+            "min": format_wan(low),
+            "max": format_wan(high),
+        }
+    if kind == "cap_only":
+        return _("up to %(max)s, decided in review") % {"max": format_wan(_decimal(rule["max"]))}
+    if kind == "schedule":
+        parts = []
+        for step in rule["steps"]:
+            years = step["years"]
+            span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+            parts.append(
+                _("year %(years)s: %(text)s")
+                % {"years": span, "text": describe_rule(step["rule"], declared=declared)}
+            )
+        return "；".join(parts)
+    if kind == "premium":
+        if rule.get("rates_by_year"):
+            rates = "/".join(format_rate(_decimal(r)) for r in rule["rates_by_year"])
+            text = _("%(rates)s of the premium in successive years") % {"rates": rates}
+        else:
+            text = _("%(rate)s of the premium") % {"rate": format_rate(_decimal(rule["rate"]))}
+        text += _(" (premium rate counted up to %(max)s)") % {
+            "max": format_rate(_decimal(rule["max_premium_rate"]))
+        }
+        if rule.get("max_years"):
+            text += _(", for at most %(years)d years") % {"years": rule["max_years"]}
+        return text + cap_text
+    return str(rule.get("note") or "")

@@ -30,6 +30,13 @@ NAVIGATION: dict[str, list[NavEntry]] = {
 }
 
 
+# Pages for everyone, logged in or not.
+PUBLIC_NAVIGATION = [
+    NavEntry("incentives:catalogue", _("Policy catalogue"), "search"),
+    NavEntry("incentives:documents", _("Policy documents"), "files"),
+]
+
+
 def navigation_for(user) -> list[NavEntry]:
     if not user.is_authenticated:
         return []

@@ -14,7 +14,20 @@ from portal.models import Bureau, BureauAlias, BureauPosition, Enterprise, Regio
 
 CATALOGUE_ADMIN_GROUP = "政策管理员"
 # Models a catalogue admin edits in the admin site; the catalogue issue adds its own models here.
-CATALOGUE_ADMIN_MODELS = ("portal.region", "portal.bureau", "portal.bureaualias")
+CATALOGUE_ADMIN_MODELS = (
+    "portal.region",
+    "portal.bureau",
+    "portal.bureaualias",
+    "incentives.fact",
+    "incentives.policydocument",
+    "incentives.measure",
+    "incentives.incentiveitem",
+    "incentives.awardrule",
+    "incentives.condition",
+    "incentives.goldencase",
+    "incentives.assignment",
+    "incentives.crossitemlimit",
+)
 
 
 def email_send(*, subject: str, body: str, to: list[str], html_body: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Check catalogue files without a database: structure, bureaus, rules and golden cases.
 
-    python -m incentives.catalogue.check                      # every file in documents/
-    python -m incentives.catalogue.check documents/000_*.yaml # some files
+python -m incentives.catalogue.check                      # every file in documents/
+python -m incentives.catalogue.check documents/000_*.yaml # some files
 """
 
 import os

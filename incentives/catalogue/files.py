@@ -200,7 +200,15 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
             if not key or key in seen_keys or key in item_keys:
                 problems.append(f"{where}: the key is missing or used twice")
             item_keys.add(key)
-            for missing in ("name", "summary", "clause", "beneficiary", "support_kind", "funding_level", "delivery"):
+            for missing in (
+                "name",
+                "summary",
+                "clause",
+                "beneficiary",
+                "support_kind",
+                "funding_level",
+                "delivery",
+            ):
                 if not item.get(missing):
                     problems.append(f"{where}: `{missing}` is missing")
             for extra in sorted(set(item) - ITEM_KEYS):
@@ -224,19 +232,27 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
                 problems.append(f"{where}: window needs dates opens ≤ closes")
             for input_ in item.get("inputs") or []:
                 if input_.get("type") not in FACT_TYPES or not input_.get("label"):
-                    problems.append(f"{where}: input {input_.get('key')} needs a label and a valid type")
+                    problems.append(
+                        f"{where}: input {input_.get('key')} needs a label and a valid type"
+                    )
             declared = item_declared(item, facts)
             conditions = item.get("conditions") or {}
             for group in ("all", "any"):
                 for condition in conditions.get(group) or []:
-                    problems.extend(f"{where}: {p}" for p in validate_condition(condition, declared=declared))
+                    problems.extend(
+                        f"{where}: {p}" for p in validate_condition(condition, declared=declared)
+                    )
             rules = item_rules(item)
             if not rules:
                 problems.append(f"{where}: `rule` is missing")
             for number_, rule in enumerate(rules, start=1):
-                problems.extend(validate_rule(rule, declared=declared, path=f"{where} rule {number_}"))
+                problems.extend(
+                    validate_rule(rule, declared=declared, path=f"{where} rule {number_}")
+                )
             is_money = item.get("support_kind") == "money"
-            gives_money = any(isinstance(r, Mapping) and r.get("kind") in MONEY_KINDS for r in rules)
+            gives_money = any(
+                isinstance(r, Mapping) and r.get("kind") in MONEY_KINDS for r in rules
+            )
             if is_money:
                 report.money_items += 1
                 if not gives_money:
@@ -244,7 +260,9 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
                 if not item.get("golden"):
                     problems.append(f"{where}: a money item needs at least one golden case")
             elif gives_money:
-                problems.append(f"{where}: the rule gives money but support_kind is {item.get('support_kind')}")
+                problems.append(
+                    f"{where}: the rule gives money but support_kind is {item.get('support_kind')}"
+                )
             if len(problems) > before:
                 continue
             spec = item_spec(item, document, facts)
@@ -265,4 +283,6 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
 def check_files(paths: list[Path]) -> list[FileReport]:
     facts = base_facts()
     seen: set[str] = set()
-    return [check_document(load_yaml(path), facts=facts, path=path, seen_keys=seen) for path in paths]
+    return [
+        check_document(load_yaml(path), facts=facts, path=path, seen_keys=seen) for path in paths
+    ]

@@ -1,22 +1,44 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from incentives import services as catalogue
 from portal import services
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 class Command(BaseCommand):
-    help = "Load (or update) the reference data the catalogue is built on. Safe to run again."
+    help = (
+        "Load the regions, bureaus and the seed policy catalogue from the data files. Safe to run "
+        "again: documents already in the database keep the admins' edits unless --update is given."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="Overwrite documents already loaded with what the files say now.",
+        )
+
+    def handle(self, *args, update=False, **options):
         counts = services.organisations_load(path=DATA_DIR / "organisations.yaml")
+        self.stdout.write(
+            "Organisations: {regions} regions, {bureaus} bureaus, {aliases} aliases".format(
+                **counts
+            )
+        )
+        try:
+            loaded = catalogue.catalogue_load(update=update)
+        except catalogue.CatalogueError as error:
+            raise CommandError(
+                "The catalogue files have problems; nothing was loaded:\n  "
+                + "\n  ".join(error.problems)
+            ) from error
         services.catalogue_admin_group_sync()
         self.stdout.write(
             self.style.SUCCESS(
-                "Organisations: {regions} regions, {bureaus} bureaus, {aliases} aliases".format(
-                    **counts
-                )
+                "Catalogue: {documents} documents loaded ({skipped} already there, kept), "
+                "{measures} measures, {items} items".format(**loaded)
             )
         )

@@ -1,0 +1,79 @@
+"""The read-only JSON API of the catalogue (OpenAPI schema at /api/schema/)."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from incentives import selectors, services
+from incentives.api.serializers import BureauSerializer, DocumentSerializer, ItemSerializer
+from incentives.forms import CatalogueFilterForm
+from incentives.models import IncentiveItem, Measure, PolicyDocument
+from incentives.presentation import present_items
+from portal.models import Bureau
+
+ITEM_FILTERS = [
+    OpenApiParameter("q", str, description="Words to find in name or summary (Chinese works)."),
+    OpenApiParameter("city", int, description="Region id of a city."),
+    OpenApiParameter("bureau", int, description="Bureau id: items it leads."),
+    OpenApiParameter(
+        "support_kind", str, enum=["money", "status", "tax", "service", "information"]
+    ),
+    OpenApiParameter(
+        "beneficiary", str, enum=["enterprise", "platform", "team", "person", "institution"]
+    ),
+    OpenApiParameter("state", str, enum=["open", "upcoming", "closed", "not_in_force"]),
+    OpenApiParameter(
+        "funding_level", str, enum=["national", "provincial", "city", "county", "none"]
+    ),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=ITEM_FILTERS))
+class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+    """Incentive items of the catalogue, with their award in words and their lead bureaus."""
+
+    serializer_class = ItemSerializer
+    lookup_field = "key"
+
+    def get_queryset(self):
+        if self.action == "list":
+            form = CatalogueFilterForm(self.request.query_params or None)
+            filters = form.filters() if self.request.query_params else selectors.CatalogueFilters()
+            return selectors.items_search(filters=filters, on=services.today()).order_by("pk")
+        return selectors.items_public()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        present_items(page if page is not None else queryset, on=services.today())
+        return page
+
+    def get_object(self):
+        item = super().get_object()
+        present_items([item], on=services.today())
+        return item
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Policy documents with their measures and the keys of their items."""
+
+    serializer_class = DocumentSerializer
+    lookup_field = "key"
+    queryset = (
+        PolicyDocument.objects.select_related("region")
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.order_by("position").prefetch_related(
+                    Prefetch("items", queryset=IncentiveItem.objects.order_by("position"))
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+
+
+class BureauViewSet(viewsets.ReadOnlyModelViewSet):
+    """Bureaus of every city, with the other names the documents use for them."""
+
+    serializer_class = BureauSerializer
+    queryset = Bureau.objects.select_related("city").prefetch_related("aliases").order_by("pk")

@@ -1,0 +1,478 @@
+"""The policy catalogue: documents, their measures, incentive items, award rules, conditions,
+golden cases, the task-division annex and the limits that cross items.
+
+Everything here is data an admin edits without a deploy; ``incentives/catalogue/`` holds the
+seed catalogue as files and ``services.catalogue_load`` puts them here.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.models import Bureau, Region
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT_FOR_COMMENT = "draft_for_comment", _("Draft for comment")
+    IN_FORCE = "in_force", _("In force")
+    REPEALED = "repealed", _("Repealed")
+    EXPIRED = "expired", _("Expired")
+
+
+class Beneficiary(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    PLATFORM = "platform", _("Platform or carrier")
+    TEAM = "team", _("Team")
+    PERSON = "person", _("Person")
+    INSTITUTION = "institution", _("Institution")
+
+
+class SupportKind(models.TextChoices):
+    MONEY = "money", _("Money")
+    STATUS = "status", _("Status or title")
+    TAX = "tax", _("Tax treatment")
+    SERVICE = "service", _("Service")
+    INFORMATION = "information", _("Information")
+
+
+class FundingLevel(models.TextChoices):
+    NATIONAL = "national", _("National funds")
+    PROVINCIAL = "provincial", _("Provincial funds")
+    CITY = "city", _("City funds")
+    COUNTY = "county", _("County or district funds")
+    NONE = "none", _("No funds")
+
+
+class Delivery(models.TextChoices):
+    NO_APPLICATION = "no_application", _("Granted without application")
+    FAST = "fast", _("Fast application")
+    REVIEW = "review", _("Application and review")
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead unit")
+    RESPONSIBLE = "responsible", _("Responsible unit")
+    COOPERATE = "cooperate", _("Cooperating unit")
+
+
+class FactType(models.TextChoices):
+    BOOL = "bool", _("Yes / no")
+    INT = "int", _("Whole number")
+    MONEY = "money", _("Amount of money (yuan)")
+    DECIMAL = "decimal", _("Number")
+    PERCENT = "percent", _("Percentage")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("One of a list")
+    TEXT = "text", _("Text")
+
+
+class Fact(models.Model):
+    """A fact about an enterprise that conditions and award rules may read, declared once."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=16, choices=FactType.choices)
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    choices = models.JSONField(_("choices"), default=dict, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.key})"
+
+    def declaration(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "type": self.type,
+            "unit": self.unit,
+            "choices": self.choices,
+        }
+
+
+class PolicyDocument(models.Model):
+    """A published policy document (or a draft for comment) and its life."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    doc_number = models.CharField(_("document number"), max_length=64, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=200)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="documents"
+    )
+    source_file = models.CharField(_("source file"), max_length=100, blank=True)
+    part = models.CharField(_("part"), max_length=20, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=DocumentStatus.choices)
+    is_example = models.BooleanField(
+        _("example"),
+        default=False,
+        help_text=_("A template document with no real city; its items are shown as examples."),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ["region__code", "-published_on", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+                name="document_validity_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def city(self) -> Region:
+        return self.region
+
+
+class Measure(models.Model):
+    """A measure of a document, in the document's own numbering (任务二（一）, （15））."""
+
+    document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="measures",
+    )
+    number = models.CharField(_("number"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="measure_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class IncentiveItem(models.Model):
+    """One thing an enterprise or organisation can get: an amount, a status, a tax treatment, a
+    service, or information it should know."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.TextField(_("summary"))
+    clause = models.CharField(_("clause"), max_length=100)
+    quote = models.CharField(_("quote"), max_length=200, blank=True)
+    beneficiary = models.CharField(_("who it is for"), max_length=16, choices=Beneficiary.choices)
+    support_kind = models.CharField(
+        _("kind of support"), max_length=16, choices=SupportKind.choices
+    )
+    funding_level = models.CharField(
+        _("funding source"), max_length=16, choices=FundingLevel.choices
+    )
+    delivery = models.CharField(_("how it is granted"), max_length=16, choices=Delivery.choices)
+    processing_days = models.PositiveIntegerField(
+        _("time limit (working days)"), null=True, blank=True
+    )
+    window_opens = models.DateField(_("application window opens"), null=True, blank=True)
+    window_closes = models.DateField(_("application window closes"), null=True, blank=True)
+    yearly_budget = models.DecimalField(
+        _("yearly budget (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    cosign = models.BooleanField(_("needs co-review"), default=False)
+    publicity_days = models.PositiveIntegerField(_("publicity days"), null=True, blank=True)
+    materials = models.JSONField(_("required materials"), default=list, blank=True)
+    inputs = models.JSONField(
+        _("claim inputs"),
+        default=list,
+        blank=True,
+        help_text=_("Facts a claim must give: a list of {key, label, type, unit, choices}."),
+    )
+    checklist = models.JSONField(
+        _("checklist for reviewers"),
+        default=list,
+        blank=True,
+        help_text=_("Conditions only a person can judge, one sentence each."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("incentive item")
+        verbose_name_plural = _("incentive items")
+        ordering = ["measure__document", "measure__position", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_opens__isnull=True)
+                | Q(window_closes__isnull=True)
+                | Q(window_opens__lte=models.F("window_closes")),
+                name="item_window_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(yearly_budget__isnull=True) | Q(yearly_budget__gte=0),
+                name="item_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def document(self) -> PolicyDocument:
+        return self.measure.document
+
+
+class AwardRule(models.Model):
+    """How much an item gives, as data (``params`` holds the rule, see SCHEMA.md), in effect
+    between two dates. Each save is a new version in the history."""
+
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="rules"
+    )
+    kind = models.CharField(_("kind"), max_length=16, editable=False)
+    params = models.JSONField(
+        _("rule"),
+        help_text=_(
+            'The rule as data, e.g. {"kind": "rate", "base": "contract_amount", "rate": "0.02", '
+            '"cap": 1000000}. Amounts in yuan; rates as decimals.'
+        ),
+    )
+    effective_from = models.DateField(_("in effect from"), null=True, blank=True)
+    effective_to = models.DateField(_("in effect to"), null=True, blank=True)
+    clause = models.CharField(_("clause"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("award rule")
+        verbose_name_plural = _("award rules")
+        ordering = ["item", "effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=models.F("effective_to")),
+                name="rule_effective_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.kind}"
+
+    def as_rule(self) -> dict:
+        rule = dict(self.params or {})
+        rule["effective_from"] = self.effective_from
+        rule["effective_to"] = self.effective_to
+        return rule
+
+    def clean(self) -> None:
+        from incentives import services
+
+        self.kind = (self.params or {}).get("kind", "") if isinstance(self.params, dict) else ""
+        if self.item_id:
+            services.rule_check(rule=self)
+
+
+class Condition(models.Model):
+    """A machine-checkable condition of an item: (fact, operator, value), in the item's "all"
+    group or its "any" group."""
+
+    class Group(models.TextChoices):
+        ALL = "all", _("all of")
+        ANY = "any", _("any of")
+
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="conditions"
+    )
+    group = models.CharField(_("group"), max_length=3, choices=Group.choices, default=Group.ALL)
+    fact = models.CharField(_("fact"), max_length=64)
+    op = models.CharField(_("operator"), max_length=16)
+    value = models.JSONField(_("value"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
+        ordering = ["item", "group", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.op} {self.value}"
+
+    def as_condition(self) -> dict:
+        return {"fact": self.fact, "op": self.op, "value": self.value}
+
+    def clean(self) -> None:
+        from incentives import services
+
+        if self.item_id:
+            services.condition_check(condition=self)
+
+
+class GoldenCase(models.Model):
+    """An example with a known answer: these facts on this date give this verdict and amount.
+    A rule or condition change that breaks one is refused."""
+
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="golden_cases"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    on_date = models.DateField(_("evaluated on"))
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    as_if_in_force = models.BooleanField(
+        _("as if in force"),
+        default=False,
+        help_text=_("Evaluate as though the document were in force (drafts, expired items)."),
+    )
+    expected_verdict = models.CharField(_("expected verdict"), max_length=24)
+    expected_amount = models.DecimalField(
+        _("expected amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    expected_min = models.DecimalField(
+        _("expected minimum"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    expected_max = models.DecimalField(
+        _("expected maximum"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("golden case")
+        verbose_name_plural = _("golden cases")
+        ordering = ["item", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_case(self) -> dict:
+        expect: dict = {"verdict": self.expected_verdict}
+        for key, value in (
+            ("amount", self.expected_amount),
+            ("min", self.expected_min),
+            ("max", self.expected_max),
+        ):
+            if value is not None:
+                expect[key] = value
+        return {
+            "name": self.name,
+            "date": self.on_date,
+            "facts": self.facts,
+            "as_if_in_force": self.as_if_in_force,
+            "expect": expect,
+        }
+
+    def clean(self) -> None:
+        from incentives import services
+
+        if self.item_id:
+            services.golden_case_check(case=self)
+
+
+class Assignment(models.Model):
+    """A line of the task-division annex: a bureau leads, is responsible for, or cooperates on a
+    measure (or, where the document says so, one item of it)."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    item = models.ForeignKey(
+        IncentiveItem,
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the line covers the whole measure."),
+    )
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("bureau"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=AssignmentRole.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("task-division annex")
+        ordering = ["measure", "item", "role", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "bureau", "role"],
+                condition=Q(item__isnull=True),
+                name="assignment_unique_for_measure",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "bureau", "role"],
+                condition=Q(item__isnull=False),
+                name="assignment_unique_for_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.number} {self.get_role_display()} {self.bureau}"
+
+    def clean(self) -> None:
+        if self.item_id and self.measure_id and self.item.measure_id != self.measure_id:
+            raise ValidationError({"item": _("The item belongs to another measure.")})
+        if (
+            self.bureau_id
+            and self.measure_id
+            and self.bureau.city_id != self.measure.document.region_id
+        ):
+            raise ValidationError(
+                {"bureau": _("The bureau belongs to another city than the document.")}
+            )
+
+
+class LimitKind(models.TextChoices):
+    YEARLY_CAP = "yearly_cap", _("Yearly cap per enterprise")
+    TOTAL_CAP = "total_cap", _("Total across funding levels")
+    EXCLUSIVE = "exclusive", _("No double award: the highest only")
+
+
+class CrossItemLimit(models.Model):
+    """A limit that crosses items: a yearly cap per enterprise, a total across funding levels,
+    or a group of which only the highest award is given (就高不重复)."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    document = models.ForeignKey(
+        PolicyDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="limits"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LimitKind.choices)
+    amount = models.DecimalField(
+        _("amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    items = models.ManyToManyField(IncentiveItem, verbose_name=_("items"), related_name="limits")
+    clause = models.CharField(_("clause"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cross-item limit")
+        verbose_name_plural = _("cross-item limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="exclusive") | Q(amount__gt=0), name="limit_cap_has_amount"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.note or self.key

@@ -1,0 +1,241 @@
+"""Selectors of the catalogue: what the public pages, the API and the admin read."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from incentives.models import (
+    Assignment,
+    AssignmentRole,
+    DocumentStatus,
+    IncentiveItem,
+    Measure,
+    PolicyDocument,
+)
+from portal.models import Bureau, Region
+
+RULE_KEY_PARAMS = ("base", "input", "insured", "year_input")
+
+
+class ItemState:
+    """Where an item stands on a date, for visitors: can I apply now?"""
+
+    NOT_IN_FORCE = "not_in_force"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    LABELS = {
+        NOT_IN_FORCE: _("Not in force"),
+        UPCOMING: _("Window not yet open"),
+        OPEN: _("Open"),
+        CLOSED: _("Window closed"),
+    }
+    CHOICES = list(LABELS.items())
+
+
+def not_in_force_q(on: datetime.date) -> Q:
+    doc = "measure__document__"
+    return (
+        ~Q(**{f"{doc}status__in": [DocumentStatus.IN_FORCE]})
+        | Q(**{f"{doc}valid_from__gt": on})
+        | Q(**{f"{doc}valid_to__lt": on})
+        | Q(valid_from__gt=on)
+        | Q(valid_to__lt=on)
+    )
+
+
+def state_q(state: str, on: datetime.date) -> Q:
+    out = not_in_force_q(on)
+    if state == ItemState.NOT_IN_FORCE:
+        return out
+    if state == ItemState.UPCOMING:
+        return ~out & Q(window_opens__gt=on)
+    if state == ItemState.CLOSED:
+        return ~out & Q(window_closes__lt=on)
+    return (
+        ~out
+        & (Q(window_opens__isnull=True) | Q(window_opens__lte=on))
+        & (Q(window_closes__isnull=True) | Q(window_closes__gte=on))
+    )
+
+
+def item_state(item: IncentiveItem, on: datetime.date) -> str:
+    document = item.measure.document
+    start = item.valid_from or document.valid_from
+    end = item.valid_to or document.valid_to
+    if document.status != DocumentStatus.IN_FORCE or (start and on < start) or (end and on > end):
+        return ItemState.NOT_IN_FORCE
+    if item.window_opens and on < item.window_opens:
+        return ItemState.UPCOMING
+    if item.window_closes and on > item.window_closes:
+        return ItemState.CLOSED
+    return ItemState.OPEN
+
+
+def _assignments_prefetch(prefix: str = "") -> list:
+    ordered = Assignment.objects.select_related("bureau__city").order_by("role", "position")
+    return [
+        Prefetch(
+            f"{prefix}assignments",
+            queryset=ordered.filter(item__isnull=False),
+            to_attr="item_lines",
+        ),
+        Prefetch(
+            f"{prefix}measure__assignments",
+            queryset=ordered.filter(item__isnull=True),
+            to_attr="measure_lines",
+        ),
+    ]
+
+
+def items_public() -> QuerySet[IncentiveItem]:
+    """Items with everything a list or page shows, in a fixed number of queries."""
+    return IncentiveItem.objects.select_related("measure__document__region").prefetch_related(
+        "rules", *_assignments_prefetch()
+    )
+
+
+@dataclass
+class CatalogueFilters:
+    q: str = ""
+    city: Region | None = None
+    bureau: Bureau | None = None
+    support_kind: str = ""
+    beneficiary: str = ""
+    state: str = ""
+    funding_level: str = ""
+
+
+def items_search(*, filters: CatalogueFilters, on: datetime.date) -> QuerySet[IncentiveItem]:
+    items = items_public()
+    if filters.q:
+        for word in filters.q.split():
+            items = items.filter(
+                Q(name__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(quote__icontains=word)
+                | Q(measure__title__icontains=word)
+                | Q(measure__document__title__icontains=word)
+            )
+    if filters.city:
+        items = items.filter(
+            Q(measure__document__region=filters.city)
+            | Q(measure__document__region_id=filters.city.parent_id)
+        )
+    if filters.bureau:
+        items = items.filter(
+            Q(assignments__bureau=filters.bureau, assignments__role=AssignmentRole.LEAD)
+            | Q(
+                measure__assignments__bureau=filters.bureau,
+                measure__assignments__item__isnull=True,
+                measure__assignments__role=AssignmentRole.LEAD,
+            )
+        ).distinct()
+    for name in ("support_kind", "beneficiary", "funding_level"):
+        if getattr(filters, name):
+            items = items.filter(**{name: getattr(filters, name)})
+    if filters.state:
+        items = items.filter(state_q(filters.state, on))
+    return items
+
+
+def item_bureaus(item: IncentiveItem, role: str) -> list[Bureau]:
+    """The bureaus of an item in a role: the item's own annex lines where it has any for that
+    role, else its measure's. Works on items from ``items_public`` without further queries."""
+    own = getattr(item, "item_lines", None)
+    if own is None:
+        own = list(item.assignments.select_related("bureau__city").order_by("position"))
+    lines = [a for a in own if a.role == role]
+    if not lines:
+        measure_lines = getattr(item.measure, "measure_lines", None)
+        if measure_lines is None:
+            measure_lines = list(
+                item.measure.assignments.filter(item__isnull=True)
+                .select_related("bureau__city")
+                .order_by("position")
+            )
+        lines = [a for a in measure_lines if a.role == role]
+    return [a.bureau for a in sorted(lines, key=lambda a: a.position)]
+
+
+def item_fact_keys(*, item: IncentiveItem) -> list[str]:
+    """Facts and inputs the item's conditions and rules read, in a stable order."""
+    keys: list[str] = []
+
+    def add(key):
+        if key and key not in keys:
+            keys.append(key)
+
+    for condition in item.conditions.all():
+        add(condition.fact)
+
+    def walk(rule):
+        for name in RULE_KEY_PARAMS:
+            add(rule.get(name))
+        if rule.get("kind") in ("schedule", "premium") and (
+            rule.get("kind") == "schedule" or rule.get("rates_by_year") or rule.get("max_years")
+        ):
+            add(rule.get("year_input", "support_year"))
+        for step in rule.get("steps") or []:
+            walk(step.get("rule") or {})
+
+    for rule in item.rules.all():
+        walk(rule.params or {})
+    for input_ in item.inputs or []:
+        add(input_.get("key"))
+    return keys
+
+
+def document_detail(*, key: str) -> PolicyDocument:
+    return PolicyDocument.objects.select_related("region").get(key=key)
+
+
+def document_measures(*, document: PolicyDocument) -> QuerySet[Measure]:
+    lines = Assignment.objects.select_related("bureau").order_by("role", "position")
+    return document.measures.prefetch_related(
+        Prefetch("assignments", queryset=lines.filter(item__isnull=True), to_attr="measure_lines"),
+        Prefetch(
+            "items",
+            queryset=IncentiveItem.objects.prefetch_related("rules").order_by("position"),
+        ),
+    ).order_by("position")
+
+
+def bureau_led_items(*, bureau: Bureau) -> QuerySet[IncentiveItem]:
+    return (
+        items_public()
+        .filter(
+            Q(assignments__bureau=bureau, assignments__role=AssignmentRole.LEAD)
+            | Q(
+                measure__assignments__bureau=bureau,
+                measure__assignments__item__isnull=True,
+                measure__assignments__role=AssignmentRole.LEAD,
+            )
+        )
+        .distinct()
+    )
+
+
+def documents_public() -> QuerySet[PolicyDocument]:
+    return PolicyDocument.objects.select_related("region").order_by("region__code", "-published_on")
+
+
+def cities_with_documents() -> QuerySet[Region]:
+    return (
+        Region.objects.filter(level=Region.Level.CITY, documents__isnull=False)
+        .distinct()
+        .order_by("code", "name")
+    )
+
+
+def bureaus_with_lead() -> QuerySet[Bureau]:
+    return (
+        Bureau.objects.filter(assignments__role=AssignmentRole.LEAD)
+        .select_related("city")
+        .distinct()
+        .order_by("city__code", "name")
+    )

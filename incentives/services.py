@@ -1,0 +1,373 @@
+"""Services of the catalogue: loading the seed files, guarding rule edits with golden cases,
+evaluating an item for typed-in facts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from incentives.catalogue import files
+from incentives.engine import ItemSpec, ItemVerdict, evaluate_item, validate_condition
+from incentives.models import (
+    Assignment,
+    AssignmentRole,
+    AwardRule,
+    Condition,
+    CrossItemLimit,
+    Fact,
+    GoldenCase,
+    IncentiveItem,
+    Measure,
+    PolicyDocument,
+)
+from incentives.rules import validate_rule
+from portal.models import Bureau, BureauAlias, Region
+
+
+class CatalogueError(Exception):
+    """A catalogue file or edit that cannot be accepted; ``problems`` lists why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The item as the engine sees it
+# ---------------------------------------------------------------------------------------------
+
+
+def facts_declared() -> dict[str, dict]:
+    return {fact.key: fact.declaration() for fact in Fact.objects.all()}
+
+
+def item_declared(*, item: IncentiveItem, facts: Mapping[str, dict] | None = None) -> dict:
+    declared = dict(facts if facts is not None else facts_declared())
+    for input_ in item.inputs or []:
+        if isinstance(input_, Mapping) and input_.get("key"):
+            declared[input_["key"]] = dict(input_)
+    return declared
+
+
+def item_spec(
+    *,
+    item: IncentiveItem,
+    rules: Iterable[AwardRule] | None = None,
+    conditions: Iterable[Condition] | None = None,
+    facts: Mapping[str, dict] | None = None,
+) -> ItemSpec:
+    """The engine's view of an item; ``rules`` / ``conditions`` replace the stored ones (to try
+    an edit before it is saved)."""
+    document = item.measure.document
+    rules = list(item.rules.all()) if rules is None else list(rules)
+    conditions = list(item.conditions.all()) if conditions is None else list(conditions)
+    return ItemSpec(
+        key=item.key,
+        name=item.name,
+        in_force_from=item.valid_from or document.valid_from,
+        in_force_to=item.valid_to or document.valid_to,
+        document_status=document.status,
+        conditions={
+            group: [c.as_condition() for c in conditions if c.group == group]
+            for group in (Condition.Group.ALL, Condition.Group.ANY)
+        },
+        checklist=list(item.checklist or []),
+        rules=[rule.as_rule() for rule in rules],
+        declared=item_declared(item=item, facts=facts),
+    )
+
+
+def item_evaluate(
+    *, item: IncentiveItem, facts: Mapping[str, Any], on: datetime.date
+) -> ItemVerdict:
+    """The verdict and estimate an item gives for typed-in facts (the admin's preview)."""
+    return evaluate_item(item_spec(item=item), facts, on=on)
+
+
+def _golden_failures(spec: ItemSpec, cases: Iterable[GoldenCase]) -> list[str]:
+    failures = []
+    for case in cases:
+        outcome = files.run_golden_case(spec, case.as_case())
+        if not outcome.ok:
+            failures.append(
+                _("golden case “%(name)s” would fail: %(detail)s")
+                % {"name": case.name, "detail": outcome.detail}
+            )
+    return failures
+
+
+def _replace(objects: list, candidate) -> list:
+    others = [o for o in objects if candidate.pk is None or o.pk != candidate.pk]
+    return [*others, candidate]
+
+
+def rule_check(*, rule: AwardRule) -> None:
+    """Refuse an invalid rule, or one that breaks a golden case of its item."""
+    item = rule.item
+    declared = item_declared(item=item)
+    problems = validate_rule(rule.params, declared=declared)
+    if problems:
+        raise ValidationError({"params": problems})
+    spec = item_spec(item=item, rules=_replace(list(item.rules.all()), rule))
+    failures = _golden_failures(spec, item.golden_cases.all())
+    if failures:
+        raise ValidationError({"params": failures})
+
+
+def condition_check(*, condition: Condition) -> None:
+    item = condition.item
+    problems = validate_condition(condition.as_condition(), declared=item_declared(item=item))
+    if problems:
+        raise ValidationError(problems)
+    spec = item_spec(item=item, conditions=_replace(list(item.conditions.all()), condition))
+    failures = _golden_failures(spec, item.golden_cases.all())
+    if failures:
+        raise ValidationError(failures)
+
+
+def golden_case_check(*, case: GoldenCase) -> None:
+    failures = _golden_failures(item_spec(item=case.item), [case])
+    if failures:
+        raise ValidationError(failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the seed catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+def _bureaus_by_name(city: Region) -> dict[str, Bureau]:
+    names = {bureau.name: bureau for bureau in Bureau.objects.filter(city=city)}
+    for alias in BureauAlias.objects.filter(city=city).select_related("bureau"):
+        names.setdefault(alias.name, alias.bureau)
+    return names
+
+
+def _load_bureaus(city: Region, bureaus: list[Mapping[str, Any]]) -> None:
+    for data in bureaus:
+        bureau, _ = Bureau.objects.get_or_create(city=city, name=data["name"])
+        for alias in data.get("aliases") or []:
+            if alias == bureau.name or Bureau.objects.filter(city=city, name=alias).exists():
+                continue
+            BureauAlias.objects.get_or_create(city=city, name=alias, defaults={"bureau": bureau})
+
+
+def _sync_assignments(
+    measure: Measure, item: IncentiveItem | None, data: Mapping, names: dict
+) -> None:
+    wanted = []
+    for role in AssignmentRole.values:
+        for position, name in enumerate(data.get(role) or []):
+            wanted.append((names[name].pk, role, position))
+    current = list(
+        Assignment.objects.filter(measure=measure, item=item).values_list(
+            "bureau_id", "role", "position"
+        )
+    )
+    if sorted(current) != sorted(wanted):
+        Assignment.objects.filter(measure=measure, item=item).delete()
+        Assignment.objects.bulk_create(
+            Assignment(measure=measure, item=item, bureau_id=b, role=r, position=p)
+            for b, r, p in wanted
+        )
+
+
+def _load_item(
+    measure: Measure, position: int, data: Mapping[str, Any], names: dict
+) -> IncentiveItem:
+    window = data.get("window") or {}
+    budget = data.get("yearly_budget")
+    item, _ = IncentiveItem.objects.update_or_create(
+        key=data["key"],
+        defaults={
+            "measure": measure,
+            "position": position,
+            "name": data["name"],
+            "summary": data["summary"],
+            "clause": data["clause"],
+            "quote": data.get("quote") or "",
+            "beneficiary": data["beneficiary"],
+            "support_kind": data["support_kind"],
+            "funding_level": data["funding_level"],
+            "delivery": data["delivery"],
+            "processing_days": data.get("processing_days"),
+            "window_opens": window.get("opens"),
+            "window_closes": window.get("closes"),
+            "yearly_budget": None if budget is None else Decimal(str(budget)),
+            "valid_from": data.get("valid_from"),
+            "valid_to": data.get("valid_to"),
+            "cosign": bool(data.get("cosign")),
+            "publicity_days": data.get("publicity_days"),
+            "materials": list(data.get("materials") or []),
+            "inputs": list(data.get("inputs") or []),
+            "checklist": list(data.get("checklist") or []),
+        },
+    )
+    item.rules.all().delete()
+    for rule in files.item_rules(data):
+        params = {k: v for k, v in rule.items() if k not in ("effective_from", "effective_to")}
+        AwardRule.objects.create(
+            item=item,
+            kind=params["kind"],
+            params=_jsonable(params),
+            effective_from=rule.get("effective_from"),
+            effective_to=rule.get("effective_to"),
+            clause=str(rule.get("clause") or data["clause"]),
+        )
+    item.conditions.all().delete()
+    conditions = data.get("conditions") or {}
+    Condition.objects.bulk_create(
+        Condition(
+            item=item,
+            group=group,
+            fact=c["fact"],
+            op=c["op"],
+            value=_jsonable(c.get("value")),
+            position=n,
+        )
+        for group in ("all", "any")
+        for n, c in enumerate(conditions.get(group) or [])
+    )
+    item.golden_cases.all().delete()
+    for case in data.get("golden") or []:
+        expect = case.get("expect") or {}
+        GoldenCase.objects.create(
+            item=item,
+            name=str(case.get("name")),
+            on_date=case["date"],
+            facts=_jsonable(case.get("facts") or {}),
+            as_if_in_force=bool(case.get("as_if_in_force")),
+            expected_verdict=expect["verdict"],
+            expected_amount=expect.get("amount"),
+            expected_min=expect.get("min"),
+            expected_max=expect.get("max"),
+        )
+    if data.get("lead") is not None or data.get("responsible") is not None:
+        _sync_assignments(measure, item, data, names)
+    return item
+
+
+def _jsonable(value: Any) -> Any:
+    """YAML gives dates and numbers; JSON fields keep strings for dates and exact decimals."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(Decimal(str(value)))
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@transaction.atomic
+def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> dict[str, int]:
+    """Load the catalogue files, all or nothing. A document already in the database is left as
+    the admins have edited it unless ``update`` is given."""
+    paths = paths or files.document_files()
+    reports = files.check_files(paths)
+    problems = [f"{r.path.name}: {p}" for r in reports for p in r.problems]
+    problems += [
+        f"{r.path.name}: golden case {g.item} «{g.name}»: {g.detail}"
+        for r in reports
+        for g in r.golden
+        if not g.ok
+    ]
+    if problems:
+        raise CatalogueError(problems)
+
+    base = files.base_facts()
+    counts = {"documents": 0, "skipped": 0, "measures": 0, "items": 0}
+    loaded_facts: dict[str, Mapping] = dict(base)
+    for path in paths:
+        for fact in files.load_yaml(path).get("facts") or []:
+            loaded_facts[fact["key"]] = fact
+    for key, fact in loaded_facts.items():
+        Fact.objects.update_or_create(
+            key=key,
+            defaults={
+                "label": fact["label"],
+                "type": fact["type"],
+                "unit": fact.get("unit") or "",
+                "choices": fact.get("choices") or {},
+            },
+        )
+
+    for path in paths:
+        data = files.load_yaml(path)
+        doc = data["document"]
+        if PolicyDocument.objects.filter(key=doc["key"]).exists() and not update:
+            counts["skipped"] += 1
+            continue
+        try:
+            region = Region.objects.get(name=doc["region"], level__in=["city", "province"])
+        except Region.DoesNotExist as exc:
+            raise CatalogueError(
+                [f"{path.name}: region {doc['region']} is not in organisations.yaml"]
+            ) from exc
+        _load_bureaus(region, data.get("bureaus") or [])
+        names = _bureaus_by_name(region)
+        document, _ = PolicyDocument.objects.update_or_create(
+            key=doc["key"],
+            defaults={
+                "title": doc["title"],
+                "doc_number": doc.get("doc_number") or "",
+                "issuer": doc.get("issuer") or "",
+                "region": region,
+                "source_file": doc.get("source") or "",
+                "part": doc.get("part") or "",
+                "published_on": doc.get("published_on"),
+                "valid_from": doc.get("valid_from"),
+                "valid_to": doc.get("valid_to"),
+                "status": doc["status"],
+                "is_example": bool(doc.get("is_example")),
+                "summary": doc.get("summary") or "",
+            },
+        )
+        counts["documents"] += 1
+        keep_items = []
+        numbers = []
+        for position, measure_data in enumerate(data.get("measures") or []):
+            measure, _ = Measure.objects.update_or_create(
+                document=document,
+                number=str(measure_data["number"]),
+                defaults={
+                    "title": measure_data["title"],
+                    "summary": measure_data.get("summary") or "",
+                    "position": position,
+                },
+            )
+            numbers.append(measure.number)
+            counts["measures"] += 1
+            _sync_assignments(measure, None, measure_data, names)
+            for item_position, item_data in enumerate(measure_data.get("items") or []):
+                keep_items.append(_load_item(measure, item_position, item_data, names).pk)
+                counts["items"] += 1
+        IncentiveItem.objects.filter(measure__document=document).exclude(pk__in=keep_items).delete()
+        document.measures.exclude(number__in=numbers).delete()
+        for limit_data in data.get("limits") or []:
+            limit, _ = CrossItemLimit.objects.update_or_create(
+                key=limit_data["key"],
+                defaults={
+                    "document": document,
+                    "kind": limit_data["kind"],
+                    "amount": limit_data.get("amount"),
+                    "clause": limit_data.get("clause") or "",
+                    "note": limit_data.get("note") or "",
+                },
+            )
+            limit.items.set(IncentiveItem.objects.filter(key__in=limit_data.get("items") or []))
+    return counts
+
+
+def today() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
