@@ -61,6 +61,16 @@ def pytest_runtest_setup(item):
             pytest.skip(how)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database starts with what the run command loads: regions, bureaus and the whole
+    seed catalogue (each test then runs in a transaction that is rolled back)."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_catalogue", verbosity=0)
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = _redis_url()

@@ -38,9 +38,10 @@ def test_one_enterprise_per_credit_code(organisations):
 def test_bureaus_belong_to_a_city(organisations):
     tangshan = Region.objects.get(name="唐山市")
     langfang = Region.objects.get(name="廊坊市")
-    Bureau.objects.create(city=langfang, name="市科学技术局")  # 廊坊's is not 唐山's
+    Bureau.objects.create(city=langfang, name="市测试新设局")
+    Bureau.objects.create(city=tangshan, name="市测试新设局")  # 廊坊's is not 唐山's
     with pytest.raises(IntegrityError), transaction.atomic():
-        Bureau.objects.create(city=tangshan, name="市科学技术局")
+        Bureau.objects.create(city=tangshan, name="市测试新设局")
 
 
 def test_only_provinces_are_top_level_regions(db):
