@@ -102,7 +102,8 @@ def test_000_tangshan_2019(db):
     # Annex: 二（一） led by 市科学技术局, with 市工业和信息化局 and the counties responsible.
     assert bureaus("ts2019-hitech-new") == ["市科学技术局"]
     assert "市工业和信息化局" in bureaus("ts2019-hitech-new", AssignmentRole.RESPONSIBLE)
-    # 六（二）: 技术合同 2%，最高100万; 五（二）: 国家/省级平台 100万/20万, led by 科技局 and 发改委.
+    # 六（二）: 技术合同 2%，最高100万.
+    # 五（二）: 国家/省级平台 100万/20万, led by 科技局 and 发改委.
     assert rule("ts2019-tech-transfer-enterprise") == {
         "kind": "rate", "base": "contract_amount", "rate": "0.02", "cap": 1000000,
     }  # fmt: skip
@@ -142,7 +143,8 @@ def test_002_langfang_2023_is_a_draft(db):
         rule("lf2023-jbgs-city-transfer")["rate"],
         rule("lf2023-jbgs-city-transfer")["cap"],
     ) == ("0.2", 1000000)
-    # （15）: 1% of R&D above 500万, at most 100万; 省级 10% of the increase, at most 1000万, provincial money.
+    # （15）: 1% of R&D above 500万, at most 100万;
+    # 省级 10% of the increase, at most 1000万, provincial money.
     assert rule("lf2023-rd-input-1pct") == {
         "kind": "rate", "base": "rd_expense", "rate": "0.01", "min_base": 5000000, "cap": 1000000,
     }  # fmt: skip
