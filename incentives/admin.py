@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from incentives import selectors, services
@@ -81,6 +82,7 @@ class MeasureAdmin(ImportMixin, SimpleHistoryAdmin):
     配合单位, see the dry run, confirm."""
 
     resource_classes = [AnnexResource]
+    import_formats = [base_formats.CSV, base_formats.XLSX]
     list_display = ["number", "title", "document"]
     list_filter = ["document"]
     search_fields = ["number", "title"]

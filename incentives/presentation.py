@@ -15,7 +15,11 @@ from incentives.rules import describe_rule, rule_in_effect
 def _condition_line(condition, declared) -> str:
     declaration = declared.get(condition.fact, {})
     label = declaration.get("label", condition.fact)
-    return f"{label}：{requirement_text(condition.as_condition(), declaration)}"
+    requirement = requirement_text(condition.as_condition(), declaration)
+    # "认定类别为首次认定", "研发投入不低于300万元" read as one phrase; yes/no facts need a colon.
+    return (
+        f"{label}：{requirement}" if declaration.get("type") == "bool" else f"{label}{requirement}"
+    )
 
 
 def present_items(

@@ -79,7 +79,10 @@ class Bureau(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.city.name}{self.name.removeprefix('市')}"
+        # "市科学技术局" of 唐山 reads "唐山市科学技术局"; "各县（市、区）政府" stays as it is.
+        if self.name.startswith("市"):
+            return f"{self.city.name}{self.name.removeprefix('市')}"
+        return self.name
 
 
 class BureauAlias(models.Model):

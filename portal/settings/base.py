@@ -174,11 +174,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Annex import: only these formats, in an admin upload.
-IMPORT_EXPORT_FORMATS = [
-    "import_export.formats.base_formats.CSV",
-    "import_export.formats.base_formats.XLSX",
-]
+# Annex import through the admin needs the "change" permission on measures.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 
 # Health check: how long /healthz waits for the broker before calling it down.

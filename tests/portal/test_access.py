@@ -23,6 +23,8 @@ PAGES = {
     "portal:home": EVERYONE,
     "login": EVERYONE,
     "password_reset": EVERYONE,
+    "incentives:catalogue": EVERYONE,
+    "incentives:documents": EVERYONE,
     "portal:workspace": LOGGED_IN,
     "portal:account": LOGGED_IN,
     "password_change": LOGGED_IN,

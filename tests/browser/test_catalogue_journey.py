@@ -1,0 +1,38 @@
+"""A visitor looks for 高新技术企业 in 唐山 and finds the 20万元 award with its lead bureau."""
+
+import pytest
+
+from tests.browser.test_role_home_pages import SCREENSHOTS, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+
+
+def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, transactional_db):  # noqa: F811
+    from django.core.management import call_command
+
+    call_command(
+        "load_catalogue", verbosity=0
+    )  # a transactional test starts from an empty database
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/")
+    page.get_by_test_id("public-navigation").get_by_role("link", name="政策目录").click()
+    page.get_by_label("搜索").fill("高新技术企业")
+    page.get_by_label("市", exact=True).select_option(label="唐山市")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_load_state("networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "catalogue-search.png"), full_page=True)
+
+    result = page.get_by_role("link", name="新认定高新技术企业奖励")
+    assert "20万元" in result.inner_text()
+    result.click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("award").inner_text() == "20万元"
+    bureaus = page.get_by_test_id("bureaus").inner_text()
+    assert "唐山市科学技术局" in bureaus and "牵头" in bureaus
+    page.screenshot(path=str(SCREENSHOTS / "item-hitech.png"), full_page=True)
+
+    page.get_by_role("link", name="唐山市科学技术局").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="唐山市科学技术局").is_visible()
+    page.close()

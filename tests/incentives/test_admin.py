@@ -1,0 +1,149 @@
+"""Catalogue admins edit the catalogue in the admin site: rule edits are checked against the golden
+cases, every change lands in the history with who made it, and an item can be previewed."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from incentives.models import AwardRule, IncentiveItem
+from portal.models import Role
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    user = make_user(Role.CATALOGUE_ADMIN, username="guanli-test")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def _rule_form(rule: AwardRule, params: dict) -> dict:
+    return {
+        "item": rule.item_id,
+        "params": json.dumps(params, ensure_ascii=False),
+        "effective_from": rule.effective_from.isoformat() if rule.effective_from else "",
+        "effective_to": "",
+        "clause": rule.clause,
+        "_save": "Save",
+    }
+
+
+def hitech_rule() -> AwardRule:
+    return IncentiveItem.objects.get(key="ts2019-hitech-new").rules.get()
+
+
+def test_catalogue_admin_sees_the_catalogue_in_the_admin(admin_client):
+    item = IncentiveItem.objects.get(key="ts2019-hitech-new")
+    for url in (
+        reverse("admin:incentives_incentiveitem_changelist"),
+        reverse("admin:incentives_incentiveitem_change", args=[item.pk]),
+        reverse("admin:incentives_policydocument_changelist"),
+        reverse("admin:incentives_measure_import"),
+        reverse("admin:incentives_incentiveitem_history", args=[item.pk]),
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_a_rule_change_that_breaks_a_golden_case_is_refused_with_the_case_shown(admin_client):
+    rule = hitech_rule()
+    url = reverse("admin:incentives_awardrule_change", args=[rule.pk])
+    response = admin_client.post(url, _rule_form(rule, {"kind": "fixed", "amount": 250000}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "标准案例" in page and "将不再通过" in page
+    assert "250000" in page or "25万元" in page
+    rule.refresh_from_db()
+    assert rule.params == {"kind": "fixed", "amount": 200000}
+
+
+def test_an_invalid_rule_is_refused_with_a_clear_message(admin_client):
+    rule = hitech_rule()
+    url = reverse("admin:incentives_awardrule_change", args=[rule.pk])
+    response = admin_client.post(url, _rule_form(rule, {"kind": "fixed"}))
+    assert response.status_code == 200
+    assert "“amount”为必填项" in response.content.decode()
+
+
+def test_a_good_change_is_saved_and_the_history_says_who(admin_client):
+    rule = hitech_rule()
+    url = reverse("admin:incentives_awardrule_change", args=[rule.pk])
+    form = _rule_form(rule, {"kind": "fixed", "amount": 200000})
+    form["clause"] = "二、（一）第三句"
+    response = admin_client.post(url, form)
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.clause == "二、（一）第三句"
+    latest = rule.history.latest()
+    assert latest.history_user == admin_client.user
+    assert latest.prev_record.clause != "二、（一）第三句"
+
+
+def test_item_edits_are_kept_in_the_history(admin_client):
+    item = IncentiveItem.objects.get(key="ts2019-hitech-new")
+    item.summary = "新的摘要"
+    item._change_reason = "校对原文"
+    item.save(update_fields=["summary"])
+    history = admin_client.get(reverse("admin:incentives_incentiveitem_history", args=[item.pk]))
+    assert "校对原文" in history.content.decode()
+
+
+def test_preview_evaluates_the_item_for_typed_in_facts(admin_client):
+    item = IncentiveItem.objects.get(key="ts2019-tech-transfer-enterprise")
+    url = reverse("admin:incentives_incentiveitem_preview", args=[item.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "技术合同额" in page.content.decode()
+    response = admin_client.post(
+        url, {"on_date": "2024-06-01", "fact__contract_amount": "30000000"}
+    )
+    text = response.content.decode()
+    assert "技术合同额 3,000万元 × 2% = 60万元（上限100万元）" in text
+
+
+def test_leadership_may_not_edit_the_catalogue(client, make_user):
+    client.force_login(make_user(Role.LEADERSHIP))
+    response = client.get(reverse("admin:incentives_incentiveitem_changelist"))
+    assert response.status_code == 302  # the admin site sends non-staff to its login
+
+
+def test_annex_import_through_the_admin_dry_run_then_confirm(admin_client):
+    from incentives.models import Assignment, Measure
+
+    measure = Measure.objects.get(document__key="tangshan-2019-15", number="二（一）")
+    csv = (
+        "文件,任务,措施,牵头单位,责任单位,配合单位\n"
+        "tangshan-2019-15,任务二,二（一）,市科技局、市财政局,市工业和信息化局,\n"
+    ).encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("admin:incentives_measure_import")
+    response = admin_client.post(
+        url,
+        {
+            "resource": "0",
+            "format": "0",
+            "import_file": SimpleUploadedFile("annex.csv", csv, content_type="text/csv"),
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "市财政局" in page
+    leads = list(
+        Assignment.objects.filter(measure=measure, item__isnull=True, role="lead").values_list(
+            "bureau__name", flat=True
+        )
+    )
+    assert leads == ["市科学技术局"]  # the dry run saved nothing
+    confirm = response.context["confirm_form"]
+    response = admin_client.post(
+        reverse("admin:incentives_measure_process_import"),
+        {**confirm.initial, "resource": "0"},
+    )
+    assert response.status_code == 302
+    leads = list(
+        Assignment.objects.filter(measure=measure, item__isnull=True, role="lead")
+        .order_by("position")
+        .values_list("bureau__name", flat=True)
+    )
+    assert leads == ["市科学技术局", "市财政局"]
