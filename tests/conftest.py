@@ -14,9 +14,17 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from portal import services
 from portal.models import BureauPosition, Role
+
+# Timing is not what these properties test; a busy 2-core CI machine must not fail them.
+hypothesis_settings.register_profile(
+    "portal", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("portal")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
