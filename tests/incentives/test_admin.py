@@ -147,3 +147,76 @@ def test_annex_import_through_the_admin_dry_run_then_confirm(admin_client):
         .values_list("bureau__name", flat=True)
     )
     assert leads == ["市科学技术局", "市财政局"]
+
+
+class _FormFields(__import__("html.parser").parser.HTMLParser):
+    """Collects what a browser would submit from the admin's change form."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data.setdefault(name, []).append(
+                attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
+            )
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select].append(attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = [""]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+
+def _submitted(page: str) -> dict:
+    import html
+
+    parser = _FormFields()
+    parser.feed(page.split('id="incentiveitem_form"', 1)[1].split("</form>", 1)[0])
+    return {k: [html.unescape(v) for v in vs] for k, vs in parser.data.items()}
+
+
+def test_saving_an_item_page_with_its_inlines_keeps_everything(admin_client):
+    item = IncentiveItem.objects.get(key="ts2019-first-set-insurance")
+    url = reverse("admin:incentives_incentiveitem_change", args=[item.pk])
+    data = _submitted(admin_client.get(url).content.decode())
+    data["summary"] = ["首台套综合险保费补贴（校对后）"]
+    data["_save"] = ["保存"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    item.refresh_from_db()
+    assert item.summary == "首台套综合险保费补贴（校对后）"
+    assert item.golden_cases.count() > 0 and item.rules.count() == 1
+
+
+def test_an_inline_condition_that_breaks_a_golden_case_is_refused(admin_client):
+    item = IncentiveItem.objects.get(key="ts2019-hitech-new")
+    url = reverse("admin:incentives_incentiveitem_change", args=[item.pk])
+    data = _submitted(admin_client.get(url).content.decode())
+    prefix = "conditions"
+    first = next(k for k in data if k.startswith(f"{prefix}-0-") and k.endswith("-value"))
+    data[first] = ['"renewal"']
+    data["_save"] = ["保存"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "将不再通过" in response.content.decode()
+    assert item.conditions.filter(value="new").exists()
