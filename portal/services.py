@@ -110,6 +110,7 @@ def user_save(
     enterprise: Enterprise | None = None,
     bureau: Bureau | None = None,
     bureau_position: str = "",
+    is_enterprise_admin: bool = False,
 ) -> User:
     """Create an account, or bring an existing one with this username to the given role.
 
@@ -121,6 +122,7 @@ def user_save(
     user.enterprise = enterprise if role == Role.ENTERPRISE else None
     user.bureau = bureau if role == Role.BUREAU else None
     user.bureau_position = bureau_position if role == Role.BUREAU else ""
+    user.is_enterprise_admin = is_enterprise_admin and role == Role.ENTERPRISE
     # Catalogue admins edit the catalogue in the admin site; nobody else gets in there.
     user.is_staff = role == Role.CATALOGUE_ADMIN or user.is_superuser
     if password is not None:
@@ -147,6 +149,7 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "username": "qiye",
         "password": "Qiye-demo-2026",
         "role": Role.ENTERPRISE,
+        "is_enterprise_admin": True,
         "full_name": "王经理",
         "email": "qiye@example.cn",
     },
@@ -202,3 +205,11 @@ def demo_load() -> list[dict[str, Any]]:
         )
         accounts.append({**account, "user": user})
     return accounts
+
+
+def enterprise_profile_changed(*, enterprise: Enterprise) -> None:
+    """Call after any change of an enterprise's profile: its matches are recomputed by a worker
+    once the change is committed (policy finds the enterprise)."""
+    from incentives.tasks import recompute_enterprise_matches
+
+    recompute_enterprise_matches.delay_on_commit(enterprise.pk)
