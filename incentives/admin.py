@@ -190,6 +190,10 @@ class IncentiveItemAdmin(SimpleHistoryAdmin):
             _("Evaluate for typed-in facts"),
         )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.item_rules_changed(item=form.instance)
+
     def get_urls(self):
         return [
             path(
@@ -265,8 +269,16 @@ class PreviewForm(forms.Form):
         return values
 
 
+class RecomputesAfterSave:
+    """Admins of an item's parts: after a save, the item's matches are recomputed."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.item_rules_changed(item=obj.item)
+
+
 @admin.register(AwardRule)
-class AwardRuleAdmin(SimpleHistoryAdmin):
+class AwardRuleAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
     list_display = ["item", "kind", "effective_from", "effective_to", "clause"]
     list_filter = ["kind"]
     search_fields = ["item__name", "item__key"]
@@ -280,6 +292,13 @@ class AwardRuleAdmin(SimpleHistoryAdmin):
             field.encoder = None
             field.initial = json.dumps({"kind": "fixed", "amount": 100000})
         return field
+
+
+@admin.register(Condition)
+class ConditionAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
+    list_display = ["item", "group", "fact", "op", "value"]
+    search_fields = ["item__name", "fact"]
+    list_select_related = ["item"]
 
 
 @admin.register(GoldenCase)

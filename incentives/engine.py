@@ -17,7 +17,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incentives.rules import Estimate, _decimal, evaluate_rule, format_wan, rule_in_effect
+from incentives.rules import (
+    Estimate,
+    _decimal,
+    evaluate_rule,
+    format_wan,
+    formula_estimate,
+    rule_in_effect,
+)
 
 OPERATORS = (
     "eq",
@@ -151,6 +158,11 @@ def validate_condition(condition: Any, *, declared: Mapping[str, Mapping[str, An
             )
     elif op in ("in", "not_in") and not isinstance(value, list):
         errors.append(_("“%(op)s” needs a list of values") % {"op": op})
+    elif op in ("in", "not_in") and kind not in ("choice", "text", "int"):
+        errors.append(
+            _("“%(op)s” lists choices, texts or whole numbers; “%(fact)s” is %(type)s")
+            % {"op": op, "fact": fact, "type": kind}
+        )
     if kind == "choice" and op in ("eq", "ne", "in", "not_in"):
         choices = declaration.get("choices") or {}
         for item in value if isinstance(value, list) else [value]:
@@ -169,6 +181,83 @@ class ConditionResult:
     fact: str
 
 
+def _comparable(value: Any, kind: str | None):
+    if kind == "date":
+        return _to_date(value)
+    if kind in NUMERIC_TYPES:
+        return _decimal(value)
+    return value
+
+
+def condition_outcome(
+    condition: Mapping[str, Any], actual: Any, *, on: datetime.date, kind: str | None
+) -> str:
+    """pass, fail or unknown for one value: the Python twin of the SQL in ``matching``."""
+    op, expected = condition["op"], condition.get("value")
+    if actual is None or actual == "":
+        return UNKNOWN
+    left = _comparable(actual, kind)
+    if left is None:
+        return UNKNOWN
+    if op == "eq":
+        ok = left == _comparable(expected, kind)
+    elif op == "ne":
+        ok = left != _comparable(expected, kind)
+    elif op == "in":
+        ok = left in [_comparable(v, kind) for v in expected]
+    elif op == "not_in":
+        ok = left not in [_comparable(v, kind) for v in expected]
+    elif op == "gt":
+        ok = left > _comparable(expected, kind)
+    elif op == "gte":
+        ok = left >= _comparable(expected, kind)
+    elif op == "lt":
+        ok = left < _comparable(expected, kind)
+    elif op == "lte":
+        ok = left <= _comparable(expected, kind)
+    elif op == "is_true":
+        ok = left is True
+    elif op == "is_false":
+        ok = left is False
+    else:  # within_days
+        ok = on - datetime.timedelta(days=int(expected)) <= left <= on
+    return PASS if ok else FAIL
+
+
+def condition_reason(
+    condition: Mapping[str, Any],
+    outcome: str,
+    actual: Any,
+    *,
+    declared: Mapping[str, Mapping[str, Any]],
+) -> ConditionResult:
+    """The sentence a person reads for a condition's outcome."""
+    key = condition["fact"]
+    declaration = declared.get(key) or {"label": key}
+    label = str(declaration.get("label") or key)
+    requirement = requirement_text(condition, declaration)
+    if outcome == UNKNOWN:
+        if actual is None or actual == "":
+            reason = _("%(label)s: not given (required: %(requirement)s)") % {
+                "label": label,
+                "requirement": requirement,
+            }
+        else:
+            reason = _("%(label)s: “%(value)s” cannot be read (required: %(requirement)s)") % {
+                "label": label,
+                "value": actual,
+                "requirement": requirement,
+            }
+        return ConditionResult(UNKNOWN, reason, key)
+    reason = _("%(label)s is %(value)s (required: %(requirement)s): %(verdict)s") % {
+        "label": label,
+        "value": display_value(actual, declaration),
+        "requirement": requirement,
+        "verdict": _("met") if outcome == PASS else _("not met"),
+    }
+    return ConditionResult(outcome, reason, key)
+
+
 def evaluate_condition(
     condition: Mapping[str, Any],
     facts: Mapping[str, Any],
@@ -176,64 +265,10 @@ def evaluate_condition(
     on: datetime.date,
     declared: Mapping[str, Mapping[str, Any]],
 ) -> ConditionResult:
-    key, op, expected = condition["fact"], condition["op"], condition.get("value")
-    declaration = declared[key]
-    label = str(declaration.get("label") or key)
-    requirement = requirement_text(condition, declaration)
-    actual = facts.get(key)
-    if actual is None or actual == "":
-        return ConditionResult(
-            UNKNOWN,
-            _("%(label)s: not given (required: %(requirement)s)")
-            % {"label": label, "requirement": requirement},
-            key,
-        )
-    kind = declaration.get("type")
-
-    def comparable(value):
-        if kind == "date":
-            return _to_date(value)
-        if kind in NUMERIC_TYPES:
-            return _decimal(value)
-        return value
-
-    left = comparable(actual)
-    if left is None:
-        return ConditionResult(
-            UNKNOWN,
-            _("%(label)s: “%(value)s” cannot be read (required: %(requirement)s)")
-            % {"label": label, "value": actual, "requirement": requirement},
-            key,
-        )
-    if op == "eq":
-        ok = left == comparable(expected)
-    elif op == "ne":
-        ok = left != comparable(expected)
-    elif op == "in":
-        ok = left in [comparable(v) for v in expected]
-    elif op == "not_in":
-        ok = left not in [comparable(v) for v in expected]
-    elif op == "gt":
-        ok = left > comparable(expected)
-    elif op == "gte":
-        ok = left >= comparable(expected)
-    elif op == "lt":
-        ok = left < comparable(expected)
-    elif op == "lte":
-        ok = left <= comparable(expected)
-    elif op == "is_true":
-        ok = bool(left) is True
-    elif op == "is_false":
-        ok = bool(left) is False
-    else:  # within_days
-        ok = on - datetime.timedelta(days=int(expected)) <= left <= on
-    reason = _("%(label)s is %(value)s (required: %(requirement)s): %(verdict)s") % {
-        "label": label,
-        "value": display_value(actual, declaration),
-        "requirement": requirement,
-        "verdict": _("met") if ok else _("not met"),
-    }
-    return ConditionResult(PASS if ok else FAIL, reason, key)
+    actual = facts.get(condition["fact"])
+    kind = (declared.get(condition["fact"]) or {}).get("type")
+    outcome = condition_outcome(condition, actual, on=on, kind=kind)
+    return condition_reason(condition, outcome, actual, declared=declared)
 
 
 @dataclass
@@ -279,19 +314,42 @@ def in_force(spec: ItemSpec, on: datetime.date) -> str | None:
     return None
 
 
-def evaluate_item(spec: ItemSpec, facts: Mapping[str, Any], *, on: datetime.date) -> ItemVerdict:
-    """The verdict and estimate for one set of facts on a date, with every reason."""
+def evaluate_item(
+    spec: ItemSpec,
+    facts: Mapping[str, Any],
+    *,
+    on: datetime.date,
+    claim_keys: frozenset[str] = frozenset(),
+) -> ItemVerdict:
+    """The verdict and estimate for one set of facts on a date, with every reason.
+
+    ``claim_keys`` are facts only a claim gives (the item's inputs, when matching a profile):
+    conditions on them are left for the application, and a rule that needs them gives a formula
+    instead of a figure."""
+    groups = {
+        group: [
+            evaluate_condition(c, facts, on=on, declared=spec.declared)
+            for c in spec.conditions.get(group) or []
+            if c["fact"] not in claim_keys
+        ]
+        for group in ("all", "any")
+    }
+    return decide(spec, groups["all"], groups["any"], facts, on=on, claim_keys=claim_keys)
+
+
+def decide(
+    spec: ItemSpec,
+    results_all: list[ConditionResult],
+    results_any: list[ConditionResult],
+    facts: Mapping[str, Any],
+    *,
+    on: datetime.date,
+    claim_keys: frozenset[str] = frozenset(),
+) -> ItemVerdict:
+    """The verdict from the conditions' outcomes and the rule in effect."""
     not_in_force = in_force(spec, on)
     if not_in_force:
         return ItemVerdict(NOT_IN_FORCE, None, [not_in_force], [], [])
-    results_all = [
-        evaluate_condition(c, facts, on=on, declared=spec.declared)
-        for c in spec.conditions.get("all") or []
-    ]
-    results_any = [
-        evaluate_condition(c, facts, on=on, declared=spec.declared)
-        for c in spec.conditions.get("any") or []
-    ]
     reasons = [r.reason for r in results_all + results_any]
     failed = [r.reason for r in results_all if r.outcome == FAIL]
     missing = [r.fact for r in results_all if r.outcome == UNKNOWN]
@@ -305,7 +363,13 @@ def evaluate_item(spec: ItemSpec, facts: Mapping[str, Any], *, on: datetime.date
     if rule is None:
         reasons.append(_("no award rule is in effect on %(date)s") % {"date": on.isoformat()})
     elif estimate.kind == "unknown":
-        missing += [key for key in estimate.missing if key not in missing]
+        from_claim = [key for key in estimate.missing if key in claim_keys]
+        if from_claim and len(from_claim) == len(estimate.missing):
+            estimate = formula_estimate(rule, declared=spec.declared)
+        else:
+            missing += [
+                key for key in estimate.missing if key not in missing and key not in claim_keys
+            ]
     if failed:
         return ItemVerdict(NOT_ELIGIBLE, estimate, reasons, missing, failed)
     if rule is None:

@@ -476,3 +476,189 @@ class CrossItemLimit(models.Model):
 
     def __str__(self) -> str:
         return self.note or self.key
+
+
+class MatchStatus(models.TextChoices):
+    ELIGIBLE = "eligible", _("Eligible")
+    LIKELY_ELIGIBLE = "likely_eligible", _("Likely eligible (a reviewer judges the rest)")
+    MISSING_INFORMATION = "missing_information", _("Missing information")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    NOT_IN_FORCE = "not_in_force", _("Not in force")
+
+
+class Match(models.Model):
+    """What one enterprise can get from one item, as of a date, and why (政策找企业)."""
+
+    enterprise = models.ForeignKey(
+        "portal.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+    )
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="matches"
+    )
+    status = models.CharField(_("status"), max_length=24, choices=MatchStatus.choices)
+    estimate_kind = models.CharField(_("estimate"), max_length=12, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    minimum = models.DecimalField(
+        _("minimum"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    maximum = models.DecimalField(
+        _("maximum"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    breakdown = models.TextField(_("breakdown"), blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    missing = models.JSONField(_("missing facts"), default=list, blank=True)
+    failed = models.JSONField(_("failed conditions"), default=list, blank=True)
+    # After the limits that cross items (就高不重复, yearly caps): what is left, and why.
+    limited_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    limited_maximum = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    limit_notes = models.JSONField(default=list, blank=True)
+    excluded = models.BooleanField(default=False)
+    rule = models.ForeignKey(
+        AwardRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule_version = models.PositiveIntegerField(
+        _("rule version"), null=True, blank=True, help_text=_("The history id of the rule used.")
+    )
+    as_of = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "item"], name="match_one_per_enterprise_item"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "status"]),
+            models.Index(fields=["item", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.item} · {self.status}"
+
+    @property
+    def shown_amount(self):
+        return self.limited_amount if self.limited_amount is not None else self.amount
+
+    @property
+    def shown_maximum(self):
+        return self.limited_maximum if self.limited_maximum is not None else self.maximum
+
+
+class Grant(models.Model):
+    """What an enterprise was already granted under an item (the ledger yearly caps count)."""
+
+    class Source(models.TextChoices):
+        APPLICATION = "application", _("Approved application")
+        IMPORTED = "imported", _("Imported record")
+
+    enterprise = models.ForeignKey(
+        "portal.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="grants",
+    )
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="grants"
+    )
+    granted_on = models.DateField(_("granted on"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="grant_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.item} · {self.amount}"
+
+
+class EnterpriseNotice(models.Model):
+    """An in-app notice to an enterprise (also e-mailed): a policy it newly qualifies for, or a
+    window that opened for one it matches. Sent once: the key is unique per enterprise."""
+
+    class Kind(models.TextChoices):
+        NEWLY_ELIGIBLE = "newly_eligible", _("Newly eligible")
+        WINDOW_OPEN = "window_open", _("Application window open")
+
+    enterprise = models.ForeignKey(
+        "portal.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=120)
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice to an enterprise")
+        verbose_name_plural = _("notices to enterprises")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "key"], name="notice_once")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RecomputeJob(models.Model):
+    """A recompute of matches started by an admin (or the nightly schedule), with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(
+        "portal.User",
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    item = models.ForeignKey(
+        IncentiveItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("steps"), default=0)
+    done = models.PositiveIntegerField(_("steps done"), default=0)
+    matches_written = models.PositiveIntegerField(_("matches written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recompute job")
+        verbose_name_plural = _("recompute jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return (
+            int(100 * self.done / self.total)
+            if self.total
+            else (100 if self.status == "done" else 0)
+        )

@@ -648,3 +648,39 @@ def describe_rule(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str
             text += _(", for at most %(years)d years") % {"years": rule["max_years"]}
         return text + cap_text
     return str(rule.get("note") or "")
+
+
+def rule_upper_bound(rule: Mapping[str, Any]) -> Decimal | None:
+    """The most a rule can ever give, whatever the facts; None when it has no top."""
+    kind = rule.get("kind")
+    if kind == "fixed":
+        return _decimal(rule["amount"])
+    if kind == "by_level":
+        return max(_decimal(v) for v in rule["amounts"].values())
+    if kind in ("rate", "matching", "per_unit", "premium"):
+        return _decimal(rule.get("cap"))
+    if kind == "range":
+        return _decimal(rule.get("max"))
+    if kind == "cap_only":
+        return _decimal(rule["max"])
+    if kind == "schedule":
+        bounds = [rule_upper_bound(step["rule"]) for step in rule["steps"]]
+        return None if any(b is None for b in bounds) else max(bounds)
+    return None
+
+
+def formula_estimate(
+    rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, Any]]
+) -> Estimate:
+    """What to show when the figure depends on the claim (the contract amount, the premium…):
+    the rule in words, and its top where it has one."""
+    top = rule_upper_bound(rule)
+    return Estimate(
+        "formula",
+        minimum=Decimal(0),
+        maximum=top,
+        lines=[
+            _("depends on the application: %(rule)s")
+            % {"rule": describe_rule(rule, declared=declared)}
+        ],
+    )

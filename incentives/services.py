@@ -26,6 +26,7 @@ from incentives.models import (
     IncentiveItem,
     Measure,
     PolicyDocument,
+    RecomputeJob,
 )
 from incentives.rules import validate_rule
 from portal.models import Bureau, BureauAlias, Region
@@ -82,6 +83,23 @@ def item_spec(
         rules=[rule.as_rule() for rule in rules],
         declared=item_declared(item=item, facts=facts),
     )
+
+
+def item_rules_changed(*, item: IncentiveItem) -> None:
+    """Call after an item's rule, conditions or window changed: every enterprise's match for it
+    is recomputed by a worker once the change is committed."""
+    from incentives.tasks import recompute_item_matches
+
+    recompute_item_matches.delay_on_commit(item.pk)
+
+
+def recompute_all_start(*, user) -> RecomputeJob:
+    """Start a full recompute whose progress the admin can follow."""
+    from incentives.tasks import recompute_all_matches
+
+    job = RecomputeJob.objects.create(started_by=user)
+    recompute_all_matches.delay_on_commit(job.pk)
+    return job
 
 
 def item_evaluate(

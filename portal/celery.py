@@ -19,4 +19,15 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Matches depend on the date (windows, validity, certificates expiring, a new year's
+    # figures): recompute everything every night, before people start work.
+    "recompute-all-matches": {
+        "task": "incentives.tasks.recompute_all_matches",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # After the nightly recompute, tell enterprises whose windows opened today (once each).
+    "notify-open-windows": {
+        "task": "incentives.tasks.notify_open_windows",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }

@@ -1,8 +1,11 @@
 """Who is who: regions, bureaus, enterprises and the people who log in."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -380,3 +383,51 @@ class User(AbstractUser):
     @property
     def is_bureau_head(self) -> bool:
         return self.role == Role.BUREAU and self.bureau_position == BureauPosition.HEAD
+
+
+class Invitation(models.Model):
+    """An enterprise administrator's invitation to a colleague: the link in the e-mail lets them
+    create an account of that enterprise. Valid for ``VALID_FOR``; usable once."""
+
+    VALID_FOR = timedelta(days=7)
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("e-mail"))
+    token = models.CharField(_("token"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # Inviting the same address again renews the pending invitation instead.
+            models.UniqueConstraint(
+                fields=["enterprise", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="invitation_one_pending_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.VALID_FOR
+
+    def is_expired(self, *, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

@@ -1,16 +1,53 @@
 """Services of the site: they write. Views, commands and tasks call these."""
 
+import secrets
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import BaseUserManager, Group, Permission
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.models import Bureau, BureauAlias, BureauPosition, Enterprise, Region, Role, User
+from portal.models import (
+    Bureau,
+    BureauAlias,
+    BureauPosition,
+    Enterprise,
+    FactSource,
+    Invitation,
+    Qualification,
+    Region,
+    Role,
+    User,
+    YearlyFigures,
+)
+
+
+class PortalError(Exception):
+    """A request the portal refuses for a reason the person can act on (an invitation that has
+    expired or was already used); the message is meant for them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# Shown by the form (early, beside the field) and by the service (the rule itself).
+CREDIT_CODE_TAKEN = gettext_lazy(
+    "An enterprise with this credit code is already registered. Only one account administrator "
+    "registers an enterprise; ask them to invite you from the enterprise's profile page."
+)
+DISTRICT_NOT_IN_CITY = gettext_lazy("%(district)s is not part of %(city)s.")
 
 CATALOGUE_ADMIN_GROUP = "政策管理员"
 # Models a catalogue admin edits in the admin site; the catalogue issue adds its own models here.
@@ -213,3 +250,327 @@ def enterprise_profile_changed(*, enterprise: Enterprise) -> None:
     from incentives.tasks import recompute_enterprise_matches
 
     recompute_enterprise_matches.delay_on_commit(enterprise.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration and the profile (一企一档)
+# ---------------------------------------------------------------------------------------------
+
+
+def _username_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists()
+
+
+def _username_taken_error() -> ValidationError:
+    return ValidationError({"username": User._meta.get_field("username").error_messages["unique"]})
+
+
+@transaction.atomic
+def enterprise_register(
+    *,
+    credit_code: str,
+    name: str,
+    city: Region,
+    district: Region,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str,
+) -> User:
+    """Register an enterprise with its first account, who administers it (invites colleagues,
+    keeps the profile). One enterprise per credit code."""
+    credit_code = credit_code.strip().upper()
+    if district.parent_id != city.pk or district.level != Region.Level.DISTRICT:
+        raise ValidationError(
+            {"district": DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name}}
+        )
+    if Enterprise.objects.filter(credit_code=credit_code).exists():
+        raise ValidationError({"credit_code": CREDIT_CODE_TAKEN})
+    if _username_taken(username):
+        raise _username_taken_error()
+    enterprise = Enterprise(credit_code=credit_code, name=name, city=city, district=district)
+    enterprise.full_clean()
+    try:
+        with transaction.atomic():  # two people registering the same code at once
+            enterprise.save()
+    except IntegrityError:
+        raise ValidationError({"credit_code": CREDIT_CODE_TAKEN}) from None
+    user = user_save(
+        username=username,
+        password=password,
+        role=Role.ENTERPRISE,
+        full_name=full_name,
+        email=email,
+        enterprise=enterprise,
+        is_enterprise_admin=True,
+    )
+    # The account did not exist when the enterprise row was written; the history names it.
+    Enterprise.history.filter(id=enterprise.pk).update(history_user=user)
+    enterprise_profile_changed(enterprise=enterprise)
+    return user
+
+
+def _require_enterprise_admin(*, enterprise: Enterprise, by: User) -> None:
+    if not (
+        by.role == Role.ENTERPRISE and by.enterprise_id == enterprise.pk and by.is_enterprise_admin
+    ):
+        raise PermissionDenied(_("Only the administrator of the enterprise may change this."))
+
+
+def _declared_save(*, obj, values: dict[str, Any], by: User, creating: bool) -> bool:
+    """Write the values declared by the enterprise; returns whether anything changed. A declared
+    edit of a verified record makes it declared again."""
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if not creating and not changed:
+        return False
+    for field in changed:
+        setattr(obj, field, values[field])
+    obj.source = FactSource.DECLARED
+    obj._history_user = (
+        by  # the middleware does this for requests; services are called elsewhere too
+    )
+    obj.full_clean()
+    if creating:
+        obj.save()
+    else:
+        obj.save(update_fields=[*changed, "source"])
+    return True
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    industry: str,
+    ownership: str,
+    scale: str,
+    is_above_scale: bool | None,
+    employees: int | None,
+    founded_on: date | None,
+) -> Enterprise:
+    """Update the basic data of the profile."""
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    values = {
+        "industry": industry,
+        "ownership": ownership,
+        "scale": scale,
+        "is_above_scale": is_above_scale,
+        "employees": employees,
+        "founded_on": founded_on,
+    }
+    if _declared_save(obj=current, values=values, by=by, creating=False):
+        enterprise_profile_changed(enterprise=current)
+    return current
+
+
+QUALIFICATION_DUPLICATE = gettext_lazy(
+    "This qualification is already recorded with the same level and recognition date."
+)
+
+
+@transaction.atomic
+def qualification_save(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    qualification: Qualification | None = None,
+    kind: str,
+    level: str,
+    recognition: str,
+    certificate_number: str,
+    recognized_on: date,
+    expires_on: date | None,
+    moved_in_from_other_province: bool,
+) -> Qualification:
+    """Add a qualification to the profile, or change one of this enterprise's own."""
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    creating = qualification is None
+    current = (
+        Qualification(enterprise=enterprise)
+        if creating
+        else enterprise.qualifications.select_for_update().get(pk=qualification.pk)
+    )
+    values = {
+        "kind": kind,
+        "level": level,
+        "recognition": recognition,
+        "certificate_number": certificate_number,
+        "recognized_on": recognized_on,
+        "expires_on": expires_on,
+        "moved_in_from_other_province": moved_in_from_other_province,
+    }
+    duplicate = enterprise.qualifications.filter(
+        kind=kind, level=level, recognized_on=recognized_on
+    ).exclude(pk=current.pk)
+    if duplicate.exists():
+        raise ValidationError(QUALIFICATION_DUPLICATE)
+    try:
+        with transaction.atomic():
+            changed = _declared_save(obj=current, values=values, by=by, creating=creating)
+    except IntegrityError:
+        raise ValidationError(QUALIFICATION_DUPLICATE) from None
+    if changed:
+        enterprise_profile_changed(enterprise=enterprise)
+    return current
+
+
+@transaction.atomic
+def qualification_delete(*, enterprise: Enterprise, by: User, qualification: Qualification) -> None:
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    current = enterprise.qualifications.select_for_update().get(pk=qualification.pk)
+    current._history_user = by
+    current.delete()
+    enterprise_profile_changed(enterprise=enterprise)
+
+
+def figures_year_taken_error(year: int) -> ValidationError:
+    return ValidationError(
+        {
+            "year": _("Figures for %(year)s are already recorded; change that year's row instead.")
+            % {"year": year}
+        }
+    )
+
+
+@transaction.atomic
+def yearly_figures_save(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    figures: YearlyFigures | None = None,
+    year: int,
+    revenue: Decimal | None,
+    rd_expense: Decimal | None,
+    rd_super_deduction: Decimal | None,
+    tax_paid: Decimal | None,
+    tech_contract_turnover: Decimal | None,
+    invention_patents_granted: int | None,
+) -> YearlyFigures:
+    """Record one year's figures (amounts in yuan), or change a recorded year. One row per year."""
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    creating = figures is None
+    current = (
+        YearlyFigures(enterprise=enterprise)
+        if creating
+        else enterprise.yearly_figures.select_for_update().get(pk=figures.pk)
+    )
+    if enterprise.yearly_figures.filter(year=year).exclude(pk=current.pk).exists():
+        raise figures_year_taken_error(year)
+    values = {
+        "year": year,
+        "revenue": revenue,
+        "rd_expense": rd_expense,
+        "rd_super_deduction": rd_super_deduction,
+        "tax_paid": tax_paid,
+        "tech_contract_turnover": tech_contract_turnover,
+        "invention_patents_granted": invention_patents_granted,
+    }
+    try:
+        with transaction.atomic():
+            changed = _declared_save(obj=current, values=values, by=by, creating=creating)
+    except IntegrityError:
+        raise figures_year_taken_error(year) from None
+    if changed:
+        enterprise_profile_changed(enterprise=enterprise)
+    return current
+
+
+@transaction.atomic
+def yearly_figures_delete(*, enterprise: Enterprise, by: User, figures: YearlyFigures) -> None:
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    current = enterprise.yearly_figures.select_for_update().get(pk=figures.pk)
+    current._history_user = by
+    current.delete()
+    enterprise_profile_changed(enterprise=enterprise)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations of colleagues
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url: str) -> Invitation:
+    """Invite a colleague by e-mail; the mail leaves once the transaction commits. Inviting an
+    address that already has a pending invitation renews it (new link, seven more days)."""
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    email = BaseUserManager.normalize_email(email.strip()).lower()
+    if enterprise.users.filter(email__iexact=email, is_active=True).exists():
+        raise ValidationError(
+            {"email": _("%(email)s already has an account of this enterprise.") % {"email": email}}
+        )
+    invitation = (
+        enterprise.invitations.select_for_update()
+        .filter(email=email, accepted_at__isnull=True)
+        .first()
+    ) or Invitation(enterprise=enterprise, email=email)
+    invitation.token = secrets.token_urlsafe(32)
+    invitation.invited_by = by
+    invitation.created_at = timezone.now()
+    invitation.full_clean()
+    invitation.save()
+
+    context = {
+        "enterprise": enterprise,
+        "invited_by": by,
+        "url": site_url.rstrip("/")
+        + reverse("portal:invitation_accept", kwargs={"token": invitation.token}),
+        "expires_at": invitation.expires_at,
+    }
+    email_send(
+        subject=_("Invitation to join %(enterprise)s on the incentive portal")
+        % {"enterprise": enterprise.name},
+        body=loader.render_to_string("portal/email/invitation.txt", context),
+        to=[email],
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, enterprise: Enterprise, by: User, invitation: Invitation) -> None:
+    _require_enterprise_admin(enterprise=enterprise, by=by)
+    enterprise.invitations.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+def invitation_check(*, invitation: Invitation) -> None:
+    """Refuse an invitation that was used or has expired, saying which."""
+    if invitation.accepted_at is not None:
+        raise PortalError(
+            _("This invitation has already been used. Log in with the account created with it.")
+        )
+    if invitation.is_expired():
+        raise PortalError(
+            _(
+                "This invitation expired on %(date)s. Ask the administrator of %(enterprise)s "
+                "to invite you again."
+            )
+            % {
+                "date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+                "enterprise": invitation.enterprise.name,
+            }
+        )
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, username: str, full_name: str, password: str
+) -> User:
+    """Create the invited colleague's account (an enterprise user, not its administrator)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation_check(invitation=invitation)
+    if _username_taken(username):
+        raise _username_taken_error()
+    user = user_save(
+        username=username,
+        password=password,
+        role=Role.ENTERPRISE,
+        full_name=full_name,
+        email=invitation.email,
+        enterprise=invitation.enterprise,
+        is_enterprise_admin=False,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user

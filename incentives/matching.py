@@ -1,0 +1,596 @@
+"""Matching every enterprise against the catalogue (政策找企业), stored as ``Match`` rows.
+
+Two ways to the same answer, held equal by a property test:
+- one enterprise, every item, in Python (after a profile change, and for the calculator);
+- one item, every enterprise, in SQL: each condition becomes a CASE expression that says pass,
+  fail or unknown, so a whole city is matched in one query per item.
+
+Then the limits that cross items are applied per enterprise, stored results are upserted (safe
+to run twice), and an enterprise that newly qualifies is told once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, Max, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incentives import facts as fact_readers
+from incentives import services
+from incentives.engine import (
+    ELIGIBLE,
+    LIKELY_ELIGIBLE,
+    NUMERIC_TYPES,
+    UNKNOWN,
+    ItemSpec,
+    ItemVerdict,
+    _to_date,
+    condition_reason,
+    decide,
+    evaluate_item,
+)
+from incentives.limits import LimitSpec, apply_limits
+from incentives.models import (
+    AwardRule,
+    CrossItemLimit,
+    EnterpriseNotice,
+    Grant,
+    IncentiveItem,
+    Match,
+    RecomputeJob,
+)
+from incentives.rules import Estimate, rule_in_effect
+from portal.models import Enterprise, Region
+
+GOOD = (ELIGIBLE, LIKELY_ELIGIBLE)
+MATCH_FIELDS = [
+    "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons", "missing",
+    "failed", "limited_amount", "limited_maximum", "limit_notes", "excluded", "rule",
+    "rule_version", "as_of",
+]  # fmt: skip
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------------------------------------
+# What to match
+# ---------------------------------------------------------------------------------------------
+
+
+def items_for_matching() -> list[IncentiveItem]:
+    return list(
+        IncentiveItem.objects.select_related("measure__document__region").prefetch_related(
+            "rules", "conditions"
+        )
+    )
+
+
+def item_city_ids(item: IncentiveItem, cities_by_province: Mapping[int, list[int]]) -> list[int]:
+    """An enterprise matches its own city's and its province's items."""
+    region = item.measure.document.region
+    if region.level == Region.Level.PROVINCE:
+        return cities_by_province.get(region.pk, [])
+    return [region.pk]
+
+
+def _cities_by_province() -> dict[int, list[int]]:
+    result: dict[int, list[int]] = defaultdict(list)
+    for pk, parent in Region.objects.filter(level=Region.Level.CITY).values_list("pk", "parent_id"):
+        result[parent].append(pk)
+    return result
+
+
+def _is_company(credit_code: str) -> bool:
+    """A code registered by the 工商 authority (first character 9) is a company; the others are
+    public institutions, social organisations and the like (GB 32100-2015)."""
+    return credit_code.startswith("9")
+
+
+def serves(item: IncentiveItem, enterprise: Enterprise) -> bool:
+    """Whether an item is for this kind of organisation at all: companies get enterprise items,
+    institutions institution items, both platform and team items; person items go to people."""
+    if item.beneficiary in ("platform", "team"):
+        return True
+    if item.beneficiary == "enterprise":
+        return _is_company(enterprise.credit_code)
+    if item.beneficiary == "institution":
+        return not _is_company(enterprise.credit_code)
+    return False
+
+
+def _scope_q(item: IncentiveItem) -> Q:
+    if item.beneficiary in ("platform", "team"):
+        return Q()
+    if item.beneficiary == "enterprise":
+        return Q(credit_code__startswith="9")
+    if item.beneficiary == "institution":
+        return ~Q(credit_code__startswith="9")
+    return Q(pk__in=[])
+
+
+def claim_keys(item: IncentiveItem) -> frozenset[str]:
+    return frozenset(i["key"] for i in item.inputs or [] if isinstance(i, Mapping) and i.get("key"))
+
+
+def _rule_versions(items: Iterable[IncentiveItem]) -> dict[int, int]:
+    rule_ids = [rule.pk for item in items for rule in item.rules.all()]
+    return dict(
+        AwardRule.history.filter(id__in=rule_ids)
+        .values("id")
+        .annotate(latest=Max("history_id"))
+        .values_list("id", "latest")
+    )
+
+
+def _rule_used(item: IncentiveItem, on: datetime.date) -> AwardRule | None:
+    rules = list(item.rules.all())
+    chosen = rule_in_effect([r.as_rule() for r in rules], on)
+    if chosen is None:
+        return None
+    for rule in rules:
+        if rule.as_rule() == chosen:
+            return rule
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# One item, every enterprise: SQL
+# ---------------------------------------------------------------------------------------------
+
+
+def _typed(value: Any, kind: str | None):
+    if kind in NUMERIC_TYPES:
+        return Decimal(str(value))
+    if kind == "date":
+        return _to_date(value)
+    return value
+
+
+def condition_q(condition: Mapping[str, Any], *, on: datetime.date, kind: str | None):
+    """(passes, unknown, annotations) for a condition over the enterprises queryset."""
+    key, op, value = condition["fact"], condition["op"], condition.get("value")
+    reader = fact_readers.READERS[key]
+    if reader.condition_q is not None:
+        passes, unknown, annotations = reader.condition_q(op, value)
+        return passes, unknown, {name: make(on) for name, make in annotations.items()}
+    name = f"f_{key}"
+    if op in ("eq", "ne"):
+        passes = Q(**{name: _typed(value, kind)})
+        passes = ~passes if op == "ne" else passes
+    elif op in ("in", "not_in"):
+        passes = Q(**{f"{name}__in": [_typed(v, kind) for v in value]})
+        passes = ~passes if op == "not_in" else passes
+    elif op in ("gt", "gte", "lt", "lte"):
+        passes = Q(**{f"{name}__{op}": _typed(value, kind)})
+    elif op == "is_true":
+        passes = Q(**{name: True})
+    elif op == "is_false":
+        passes = Q(**{name: False})
+    else:  # within_days
+        passes = Q(**{f"{name}__gte": on - datetime.timedelta(days=int(value)), f"{name}__lte": on})
+    unknown = Q(**{f"{name}__isnull": True})
+    if kind in ("choice", "text"):
+        unknown |= Q(**{name: ""})
+    return passes, unknown, {name: reader.expression(on)}
+
+
+def condition_outcome_expression(
+    condition: Mapping[str, Any], *, on: datetime.date, declared
+) -> tuple[Any, dict]:
+    """A CASE expression giving 'pass', 'fail' or 'unknown' per enterprise."""
+    if condition["fact"] not in fact_readers.READERS:
+        return Value(UNKNOWN), {}
+    kind = (declared.get(condition["fact"]) or {}).get("type")
+    passes, unknown, annotations = condition_q(condition, on=on, kind=kind)
+    return (
+        Case(
+            When(unknown, then=Value(UNKNOWN)),
+            When(passes, then=Value("pass")),
+            default=Value("fail"),
+        ),
+        annotations,
+    )
+
+
+def _profile_keys_read(spec: ItemSpec, claim: frozenset[str]) -> list[str]:
+    keys = []
+    for group in ("all", "any"):
+        for condition in spec.conditions.get(group) or []:
+            keys.append(condition["fact"])
+    for rule in spec.rules:
+        stack = [rule]
+        while stack:
+            current = stack.pop()
+            for name in ("base", "input", "insured", "year_input"):
+                if current.get(name):
+                    keys.append(current[name])
+            stack.extend(step["rule"] for step in current.get("steps") or [])
+    return [k for k in dict.fromkeys(keys) if k in fact_readers.READERS and k not in claim]
+
+
+def item_verdicts_sql(
+    item: IncentiveItem, spec: ItemSpec, *, on: datetime.date, enterprises
+) -> Iterable[tuple[int, ItemVerdict]]:
+    """Every enterprise of the queryset against one item, its conditions decided in SQL."""
+    claim = claim_keys(item)
+    groups = {
+        group: [c for c in spec.conditions.get(group) or [] if c["fact"] not in claim]
+        for group in ("all", "any")
+    }
+    queryset = enterprises
+    annotations: dict[str, Any] = {}
+    outcome_names: dict[str, list[str]] = {"all": [], "any": []}
+    for group, conditions in groups.items():
+        for index, condition in enumerate(conditions):
+            expression, needed = condition_outcome_expression(
+                condition, on=on, declared=spec.declared
+            )
+            annotations.update(needed)
+            name = f"c_{group}_{index}"
+            outcome_names[group].append(name)
+            annotations[name] = expression
+    keys = _profile_keys_read(spec, claim)
+    for key in keys:
+        annotations.setdefault(f"f_{key}", fact_readers.READERS[key].expression(on))
+    # Annotations that others refer to must come first.
+    helpers = {k: v for k, v in annotations.items() if not k.startswith("c_")}
+    outcomes = {k: v for k, v in annotations.items() if k.startswith("c_")}
+    queryset = queryset.annotate(**helpers).annotate(**outcomes)
+    value_names = ["pk", *[f"f_{k}" for k in keys], *outcomes]
+    for row in queryset.values(*value_names).iterator(chunk_size=2000):
+        facts = {key: row[f"f_{key}"] for key in keys}
+        results = {
+            group: [
+                condition_reason(
+                    condition, row[name], facts.get(condition["fact"]), declared=spec.declared
+                )
+                for condition, name in zip(groups[group], outcome_names[group], strict=True)
+            ]
+            for group in ("all", "any")
+        }
+        yield (
+            row["pk"],
+            decide(spec, results["all"], results["any"], facts, on=on, claim_keys=claim),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Storing
+# ---------------------------------------------------------------------------------------------
+
+
+def _match(
+    enterprise_id: int, item: IncentiveItem, verdict: ItemVerdict, *, on, rule, versions
+) -> Match:
+    estimate = verdict.estimate
+    return Match(
+        enterprise_id=enterprise_id,
+        item=item,
+        status=verdict.verdict,
+        estimate_kind=estimate.kind if estimate else "",
+        amount=estimate.amount if estimate else None,
+        minimum=estimate.minimum if estimate else None,
+        maximum=estimate.maximum if estimate else None,
+        breakdown=estimate.breakdown if estimate else "",
+        reasons=verdict.reasons,
+        missing=verdict.missing,
+        failed=verdict.failed,
+        limited_amount=None,
+        limited_maximum=None,
+        limit_notes=[],
+        excluded=False,
+        rule=rule,
+        rule_version=versions.get(rule.pk) if rule else None,
+        as_of=on,
+    )
+
+
+def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
+    """Upsert; returns the statuses the rows had before, to tell who newly qualifies."""
+    if not matches:
+        return {}
+    enterprise_ids = {m.enterprise_id for m in matches}
+    item_ids = {m.item_id for m in matches}
+    before = {
+        (e, i): s
+        for e, i, s in Match.objects.filter(
+            enterprise_id__in=enterprise_ids, item_id__in=item_ids
+        ).values_list("enterprise_id", "item_id", "status")
+    }
+    Match.objects.bulk_create(
+        matches,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["enterprise", "item"],
+        update_fields=MATCH_FIELDS,
+    )
+    return before
+
+
+def _notify_newly_eligible(matches: list[Match], before: Mapping[tuple[int, int], str]) -> int:
+    fresh = [
+        m
+        for m in matches
+        if m.status in GOOD and before.get((m.enterprise_id, m.item_id)) not in GOOD
+    ]
+    if not fresh:
+        return 0
+    notices = [
+        EnterpriseNotice(
+            enterprise_id=m.enterprise_id,
+            item=m.item,
+            kind=EnterpriseNotice.Kind.NEWLY_ELIGIBLE,
+            key=f"eligible:{m.item.key}",
+            message=_("You now qualify for “%(item)s”.") % {"item": m.item.name},
+        )
+        for m in fresh
+    ]
+    created = EnterpriseNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=1000)
+    transaction.on_commit(lambda: _email_pending_notices({m.enterprise_id for m in fresh}))
+    return len(created)
+
+
+def _email_pending_notices(enterprise_ids: set[int]) -> None:
+    """One e-mail per enterprise for the notices it has not been e-mailed yet."""
+    from portal import services as portal_services
+
+    pending = (
+        EnterpriseNotice.objects.filter(enterprise_id__in=enterprise_ids, emailed_at__isnull=True)
+        .select_related("enterprise")
+        .order_by("enterprise_id", "created_at")
+    )
+    by_enterprise: dict[int, list[EnterpriseNotice]] = defaultdict(list)
+    for notice in pending:
+        by_enterprise[notice.enterprise_id].append(notice)
+    for notices in by_enterprise.values():
+        enterprise = notices[0].enterprise
+        recipients = list(
+            enterprise.users.filter(is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        with transaction.atomic():
+            claimed = EnterpriseNotice.objects.filter(
+                pk__in=[n.pk for n in notices], emailed_at__isnull=True
+            ).update(emailed_at=timezone.now())
+            if claimed and recipients:
+                portal_services.email_send(
+                    subject=_("Policies for %(enterprise)s") % {"enterprise": enterprise.name},
+                    body="\n".join(n.message for n in notices)
+                    + "\n\n"
+                    + _("See “My policies” on the portal for amounts and reasons."),
+                    to=recipients,
+                )
+
+
+def _ledger(enterprise_ids: Iterable[int], on: datetime.date):
+    this_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    total: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for enterprise_id, key, granted_on, amount in Grant.objects.filter(
+        enterprise_id__in=list(enterprise_ids)
+    ).values_list("enterprise_id", "item__key", "granted_on", "amount"):
+        total[enterprise_id][key] += amount
+        if granted_on.year == on.year:
+            this_year[enterprise_id][key] += amount
+    return this_year, total
+
+
+def apply_cross_item_limits(*, enterprise_ids: Iterable[int] | None, on: datetime.date) -> int:
+    """Apply every limit to the stored matches of these enterprises (all when None)."""
+    limits = list(CrossItemLimit.objects.prefetch_related("items"))
+    if not limits:
+        return 0
+    specs = [
+        LimitSpec(
+            lim.key,
+            lim.kind,
+            tuple(i.key for i in lim.items.all()),
+            lim.amount,
+            lim.note or lim.key,
+        )
+        for lim in limits
+    ]
+    grouped_ids = {i.pk for lim in limits for i in lim.items.all()}
+    matches = Match.objects.filter(item_id__in=grouped_ids).select_related("item")
+    if enterprise_ids is not None:
+        matches = matches.filter(enterprise_id__in=list(enterprise_ids))
+    by_enterprise: dict[int, list[Match]] = defaultdict(list)
+    for match in matches:
+        by_enterprise[match.enterprise_id].append(match)
+    this_year, total = _ledger(by_enterprise, on)
+    changed = []
+    for enterprise_id, rows in by_enterprise.items():
+        good = {m.item.key: m for m in rows if m.status in GOOD}
+        estimates = {
+            key: Estimate(m.estimate_kind, amount=m.amount, minimum=m.minimum, maximum=m.maximum)
+            for key, m in good.items()
+        }
+        outcome = apply_limits(
+            estimates,
+            specs,
+            granted_this_year=this_year[enterprise_id],
+            granted_total=total[enterprise_id],
+        )
+        for match in rows:
+            new = (None, None, [], False)
+            key = match.item.key
+            if key in outcome.excluded:
+                new = (
+                    Decimal(0) if match.estimate_kind == "exact" else None,
+                    Decimal(0),
+                    [outcome.excluded[key]],
+                    True,
+                )
+            elif key in outcome.estimates and outcome.estimates[key] is not estimates.get(key):
+                limited = outcome.estimates[key]
+                new = (
+                    limited.amount if limited.kind == "exact" else None,
+                    limited.maximum if limited.kind != "exact" else None,
+                    limited.lines[-1:],
+                    False,
+                )
+            old = (match.limited_amount, match.limited_maximum, match.limit_notes, match.excluded)
+            if old != new:
+                match.limited_amount, match.limited_maximum, match.limit_notes, match.excluded = new
+                changed.append(match)
+    Match.objects.bulk_update(
+        changed, ["limited_amount", "limited_maximum", "limit_notes", "excluded"], batch_size=1000
+    )
+    return len(changed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recomputing
+# ---------------------------------------------------------------------------------------------
+
+
+def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None) -> int:
+    """One enterprise against every item of its city and province, in Python."""
+    on = on or today()
+    enterprise = (
+        Enterprise.objects.select_related("city", "district")
+        .prefetch_related("qualifications", "yearly_figures")
+        .filter(pk=enterprise_id)
+        .first()
+    )
+    if enterprise is None:  # deleted since the task was queued: nothing to do
+        return 0
+    profile = fact_readers.Profile.of(enterprise)
+    facts = fact_readers.profile_facts(profile, on)
+    declared = services.facts_declared()
+    cities = _cities_by_province()
+    items = [
+        i
+        for i in items_for_matching()
+        if enterprise.city_id in item_city_ids(i, cities) and serves(i, enterprise)
+    ]
+    versions = _rule_versions(items)
+    matches = []
+    for item in items:
+        spec = services.item_spec(item=item, facts=declared)
+        verdict = evaluate_item(spec, facts, on=on, claim_keys=claim_keys(item))
+        matches.append(
+            _match(
+                enterprise.pk, item, verdict, on=on, rule=_rule_used(item, on), versions=versions
+            )
+        )
+    with transaction.atomic():
+        Match.objects.filter(enterprise=enterprise).exclude(item__in=items).delete()
+        before = _store(matches)
+        apply_cross_item_limits(enterprise_ids=[enterprise.pk], on=on)
+        _notify_newly_eligible(matches, before)
+    return len(matches)
+
+
+def item_recompute(
+    *,
+    item_id: int,
+    on: datetime.date | None = None,
+    limits: bool = True,
+    declared=None,
+    cities=None,
+) -> int:
+    """One item against every enterprise of its region, in SQL."""
+    on = on or today()
+    item = (
+        IncentiveItem.objects.select_related("measure__document__region")
+        .prefetch_related("rules", "conditions")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        return 0
+    declared = declared if declared is not None else services.facts_declared()
+    cities = cities if cities is not None else _cities_by_province()
+    spec = services.item_spec(item=item, facts=declared)
+    scope = Enterprise.objects.filter(_scope_q(item), city_id__in=item_city_ids(item, cities))
+    rule = _rule_used(item, on)
+    versions = _rule_versions([item])
+    matches = [
+        _match(enterprise_id, item, verdict, on=on, rule=rule, versions=versions)
+        for enterprise_id, verdict in item_verdicts_sql(item, spec, on=on, enterprises=scope)
+    ]
+    with transaction.atomic():
+        Match.objects.filter(item=item).exclude(enterprise__in=scope).delete()
+        before = _store(matches)
+        if limits and item.limits.exists():
+            apply_cross_item_limits(enterprise_ids={m.enterprise_id for m in matches}, on=on)
+        _notify_newly_eligible(matches, before)
+    return len(matches)
+
+
+def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None) -> int:
+    """Every item against every enterprise; progress is written to the job as it goes."""
+    on = on or today()
+    job = RecomputeJob.objects.filter(pk=job_id).first() if job_id else None
+    item_ids = list(IncentiveItem.objects.order_by("pk").values_list("pk", flat=True))
+    if job:
+        job.status, job.total, job.done, job.error = (
+            RecomputeJob.Status.RUNNING,
+            len(item_ids) + 1,
+            0,
+            "",
+        )
+        job.save(update_fields=["status", "total", "done", "error"])
+    declared, cities = services.facts_declared(), _cities_by_province()
+    written = 0
+    try:
+        for done, item_id in enumerate(item_ids, start=1):
+            written += item_recompute(
+                item_id=item_id, on=on, limits=False, declared=declared, cities=cities
+            )
+            if job and (done % 10 == 0 or done == len(item_ids)):
+                RecomputeJob.objects.filter(pk=job.pk).update(done=done, matches_written=written)
+        apply_cross_item_limits(enterprise_ids=None, on=on)
+    except Exception as error:
+        if job:
+            RecomputeJob.objects.filter(pk=job.pk).update(
+                status=RecomputeJob.Status.FAILED,
+                error=str(error)[:2000],
+                finished_at=timezone.now(),
+            )
+        raise
+    if job:
+        RecomputeJob.objects.filter(pk=job.pk).update(
+            status=RecomputeJob.Status.DONE,
+            done=len(item_ids) + 1,
+            matches_written=written,
+            finished_at=timezone.now(),
+        )
+    return written
+
+
+def windows_notify(*, on: datetime.date | None = None) -> int:
+    """Tell each enterprise once when the window of an item it qualifies for is open."""
+    on = on or today()
+    open_items = IncentiveItem.objects.filter(window_opens__lte=on).filter(
+        Q(window_closes__isnull=True) | Q(window_closes__gte=on)
+    )
+    matches = Match.objects.filter(item__in=open_items, status__in=GOOD).select_related("item")
+    notices = [
+        EnterpriseNotice(
+            enterprise_id=m.enterprise_id,
+            item=m.item,
+            kind=EnterpriseNotice.Kind.WINDOW_OPEN,
+            key=f"window:{m.item.key}:{m.item.window_opens.isoformat()}",
+            message=_("Applications for “%(item)s” are open until %(closes)s.")
+            % {"item": m.item.name, "closes": m.item.window_closes or "—"},
+        )
+        for m in matches
+    ]
+    before = EnterpriseNotice.objects.count()
+    EnterpriseNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=1000)
+    created = EnterpriseNotice.objects.count() - before
+    if created:
+        enterprise_ids = {n.enterprise_id for n in notices}
+        transaction.on_commit(lambda: _email_pending_notices(enterprise_ids))
+    return created
