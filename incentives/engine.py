@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from incentives.rules import (
     Estimate,
     _decimal,
+    _plain,
     evaluate_rule,
     format_wan,
     formula_estimate,
@@ -85,7 +86,7 @@ def display_value(value: Any, declaration: Mapping[str, Any]) -> str:
     if kind == "money" and _decimal(value) is not None:
         return format_wan(_decimal(value))
     if kind == "percent" and _decimal(value) is not None:
-        return f"{_decimal(value)}%"
+        return f"{_plain(_decimal(value))}%"
     if kind == "date":
         parsed = _to_date(value)
         return parsed.isoformat() if parsed else str(value)

@@ -78,6 +78,9 @@ class FactReader:
     # Conditions on this fact need a SQL form of their own (a ratio compared without division):
     # (op, value) → (passes, unknown, annotations the two need).
     condition_q: Callable[[str, Any], tuple[Q, Q, dict]] | None = field(default=None)
+    # A value computed in Python from exact SQL parts (a ratio), so both paths show the same.
+    parts: Callable[[datetime.date], dict[str, Any]] | None = field(default=None)
+    combine: Callable[[dict[str, Any]], Any] | None = field(default=None)
 
 
 READERS: dict[str, FactReader] = {}
@@ -256,11 +259,17 @@ reader("rd_expense_increase")(
 )
 
 
-def _ratio_read(p: Profile, on: datetime.date):
-    rd, revenue = p.figure("rd_expense", on.year - 1), p.figure("revenue", on.year - 1)
+def _ratio(parts: dict[str, Any]):
+    rd, revenue = parts["rd"], parts["revenue"]
     if rd is None or not revenue:
         return None
     return (Decimal(rd) * 100 / Decimal(revenue)).quantize(Decimal("0.0001"))
+
+
+def _ratio_read(p: Profile, on: datetime.date):
+    return _ratio(
+        {"rd": p.figure("rd_expense", on.year - 1), "revenue": p.figure("revenue", on.year - 1)}
+    )
 
 
 def _ratio_condition_q(op: str, value: Any) -> tuple[Q, Q, dict]:
@@ -292,7 +301,15 @@ def _ratio_expression(on: datetime.date):
 
 
 READERS["rd_expense_ratio"] = FactReader(
-    "rd_expense_ratio", _ratio_read, _ratio_expression, _ratio_condition_q
+    "rd_expense_ratio",
+    _ratio_read,
+    _ratio_expression,
+    _ratio_condition_q,
+    parts=lambda on: {
+        "rd": _figure_sub("rd_expense", on.year - 1),
+        "revenue": _figure_sub("revenue", on.year - 1),
+    },
+    combine=_ratio,
 )
 
 

@@ -239,15 +239,29 @@ def item_verdicts_sql(
             outcome_names[group].append(name)
             annotations[name] = expression
     keys = _profile_keys_read(spec, claim)
+    combined = {}
     for key in keys:
-        annotations.setdefault(f"f_{key}", fact_readers.READERS[key].expression(on))
+        reader = fact_readers.READERS[key]
+        if reader.parts is not None:
+            names = {part: f"p_{key}__{part}" for part in reader.parts(on)}
+            annotations.update({names[p]: e for p, e in reader.parts(on).items()})
+            combined[key] = (reader.combine, names)
+        else:
+            annotations.setdefault(f"f_{key}", reader.expression(on))
     # Annotations that others refer to must come first.
     helpers = {k: v for k, v in annotations.items() if not k.startswith("c_")}
     outcomes = {k: v for k, v in annotations.items() if k.startswith("c_")}
     queryset = queryset.annotate(**helpers).annotate(**outcomes)
-    value_names = ["pk", *[f"f_{k}" for k in keys], *outcomes]
+    value_names = [
+        "pk",
+        *[f"f_{k}" for k in keys if k not in combined],
+        *[name for _, names in combined.values() for name in names.values()],
+        *outcomes,
+    ]
     for row in queryset.values(*value_names).iterator(chunk_size=2000):
-        facts = {key: row[f"f_{key}"] for key in keys}
+        facts = {key: row[f"f_{key}"] for key in keys if key not in combined}
+        for key, (combine, names) in combined.items():
+            facts[key] = combine({part: row[name] for part, name in names.items()})
         results = {
             group: [
                 condition_reason(

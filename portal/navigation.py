@@ -17,7 +17,10 @@ class NavEntry:
 
 
 NAVIGATION: dict[str, list[NavEntry]] = {
-    Role.ENTERPRISE: [NavEntry("portal:enterprise_home", _("My enterprise"), "building")],
+    Role.ENTERPRISE: [
+        NavEntry("portal:enterprise_home", _("My enterprise"), "building"),
+        NavEntry("portal:enterprise_profile", _("Enterprise profile"), "folder2-open"),
+    ],
     Role.BUREAU: [
         NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
         NavEntry("portal:bureau_team", _("Staff of my bureau"), "people", BureauPosition.HEAD),

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import services
+from portal import demo, services
 
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo enterprise and one demo account per kind of user, and print "
-        "their passwords. For the embedded setup only: refused when DEBUG is off."
+        "Create (or reset) the demo enterprises (a few hundred across 唐山, 廊坊 and 鹤壁, and the "
+        "demo account's own) and one demo account per kind of user, and print their passwords. "
+        "For the embedded setup only: refused when DEBUG is off."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
                 "Use --allow-without-debug on a staging machine."
             )
         accounts = services.demo_load()
+        count = demo.demo_enterprises_load()
+        self.stdout.write(f"Demo enterprises: {count} across {' / '.join(demo.CITY_SHARES)}")
         self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))
         for account in accounts:
             user = account["user"]
