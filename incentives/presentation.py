@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from incentives import selectors, services
 from incentives.engine import requirement_text
@@ -53,3 +54,58 @@ def present_items(
                 (rule, describe_rule(rule.as_rule(), declared=declared)) for rule in rules
             ]
             item.input_labels = [i.get("label") for i in item.inputs or []]
+
+
+def estimate_text(kind: str, amount, minimum, maximum, breakdown: str) -> str:
+    """An estimate in one phrase: 20万元; 20万元–100万元; 最高100万元; the formula."""
+    from django.utils.translation import gettext as _
+
+    from incentives.rules import format_wan
+
+    if kind == "exact" and amount is not None:
+        return format_wan(amount)
+    if kind == "range":
+        if maximum is None:
+            return _("at least %(min)s") % {"min": format_wan(minimum or 0)}
+        if not minimum:
+            return _("up to %(max)s") % {"max": format_wan(maximum)}
+        return f"{format_wan(minimum)}–{format_wan(maximum)}"
+    if kind == "formula":
+        return breakdown
+    return ""
+
+
+@dataclass
+class MatchGroup:
+    status: str
+    label: str
+    rows: list = field(default_factory=list)
+
+
+def group_results(rows, *, facts_declared) -> list[MatchGroup]:
+    """Matches (stored or computed) grouped by status, information items apart. Each row gets
+    ``estimate_display`` and ``missing_labels``."""
+    from django.utils.translation import gettext as _
+
+    from incentives.engine import VERDICT_LABELS
+
+    groups = {
+        status: MatchGroup(status, str(VERDICT_LABELS[status])) for status in selectors.STATUS_ORDER
+    }
+    information = MatchGroup("information", _("Policy information"))
+    for row in rows:
+        row.missing_labels = [
+            (facts_declared.get(key) or {}).get("label", key) for key in row.missing or []
+        ]
+        row.estimate_display = estimate_text(
+            row.estimate_kind,
+            getattr(row, "shown_amount", row.amount),
+            row.minimum,
+            getattr(row, "shown_maximum", row.maximum),
+            row.breakdown,
+        )
+        if row.item.support_kind == "information" and row.status in ("eligible", "likely_eligible"):
+            information.rows.append(row)
+        else:
+            groups[row.status].rows.append(row)
+    return [g for g in [*groups.values(), information] if g.rows]

@@ -239,3 +239,46 @@ def bureaus_with_lead() -> QuerySet[Bureau]:
         .distinct()
         .order_by("city__code", "name")
     )
+
+
+STATUS_ORDER = [
+    "eligible",
+    "likely_eligible",
+    "missing_information",
+    "not_eligible",
+    "not_in_force",
+]
+
+
+def enterprise_matches(*, enterprise) -> list:
+    """An enterprise's stored matches with what the page shows, in one query."""
+    from incentives.models import Match
+
+    return list(
+        Match.objects.filter(enterprise=enterprise)
+        .select_related("item__measure__document__region")
+        .order_by(
+            "item__measure__document__region__code", "item__measure__document_id", "item__position"
+        )
+    )
+
+
+def enterprise_unread_notices(*, enterprise):
+    from incentives.models import EnterpriseNotice
+
+    return EnterpriseNotice.objects.filter(
+        enterprise=enterprise, read_at__isnull=True
+    ).select_related("item")
+
+
+def calculator_items(*, city: Region) -> list[IncentiveItem]:
+    """Items a company of this city may match: the city's and its province's, for companies."""
+    return list(
+        IncentiveItem.objects.filter(
+            Q(measure__document__region=city) | Q(measure__document__region_id=city.parent_id),
+            beneficiary__in=["enterprise", "platform", "team"],
+        )
+        .select_related("measure__document__region")
+        .prefetch_related("rules", "conditions")
+        .order_by("measure__document_id", "measure__position", "position")
+    )

@@ -102,6 +102,16 @@ def recompute_all_start(*, user) -> RecomputeJob:
     return job
 
 
+def notices_mark_read(*, enterprise) -> int:
+    from django.utils import timezone
+
+    from incentives.models import EnterpriseNotice
+
+    return EnterpriseNotice.objects.filter(enterprise=enterprise, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def item_evaluate(
     *, item: IncentiveItem, facts: Mapping[str, Any], on: datetime.date
 ) -> ItemVerdict:

@@ -1,11 +1,15 @@
 """Public pages of the catalogue: no login needed."""
 
-from django.views.generic import DetailView, ListView
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
 
 from incentives import selectors, services
+from incentives.calculator import CalculatorForm, calculate
 from incentives.forms import CatalogueFilterForm
-from incentives.models import AssignmentRole, PolicyDocument
-from incentives.presentation import present_items
+from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
+from incentives.presentation import group_results, present_items
+from portal.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
 from portal.models import Bureau
 
 
@@ -82,3 +86,67 @@ class BureauDetailView(DetailView):
         present_items(items, on=services.today())
         context["items"] = items
         return context
+
+
+class MyPoliciesView(EnterpriseRequiredMixin, TemplateView):
+    """我的政策: what the enterprise qualifies for, how much and why (政策找企业)."""
+
+    template_name = "incentives/my_policies.html"
+
+    def get_context_data(self, **kwargs):
+        enterprise = self.request.user.enterprise
+        matches = selectors.enterprise_matches(enterprise=enterprise)
+        groups = group_results(matches, facts_declared=services.facts_declared())
+        return super().get_context_data(
+            enterprise=enterprise,
+            groups=groups,
+            notices=list(selectors.enterprise_unread_notices(enterprise=enterprise)),
+            as_of=matches[0].as_of if matches else None,
+            **kwargs,
+        )
+
+
+class NoticesReadView(EnterpriseRequiredMixin, View):
+    def post(self, request):
+        services.notices_mark_read(enterprise=request.user.enterprise)
+        return redirect("incentives:my_policies")
+
+
+class CalculatorView(TemplateView):
+    """政策计算器 for visitors: answers in, matches out, nothing stored."""
+
+    template_name = "incentives/calculator.html"
+
+    def get(self, request, *args, **kwargs):
+        form = CalculatorForm(request.GET or None)
+        groups = None
+        if request.GET and form.is_valid():
+            on = services.today()
+            results = calculate(city=form.cleaned_data["city"], facts=form.facts(on), on=on)
+            groups = group_results(results, facts_declared=services.facts_declared())
+        return self.render_to_response(self.get_context_data(form=form, groups=groups))
+
+
+class RecomputeStartView(CatalogueAdminRequiredMixin, TemplateView):
+    template_name = "incentives/recompute.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            jobs=RecomputeJob.objects.select_related("started_by")[:10], **kwargs
+        )
+
+    def post(self, request):
+        job = services.recompute_all_start(user=request.user)
+        return redirect("incentives:recompute_progress", pk=job.pk)
+
+
+class RecomputeProgressView(CatalogueAdminRequiredMixin, DetailView):
+    """The progress of a recompute; htmx polls the bar until the job is done."""
+
+    model = RecomputeJob
+    context_object_name = "job"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["incentives/_recompute_progress.html"]
+        return ["incentives/recompute_progress.html"]

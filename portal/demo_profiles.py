@@ -35,7 +35,7 @@ NATIONAL, PROVINCIAL, CITY = L.NATIONAL, L.PROVINCIAL, L.CITY
 WAN = 10_000  # 万元
 BIG = (Scale.LARGE, Scale.MEDIUM)
 
-SCALES = {Scale.MICRO: 38, Scale.SMALL: 40, Scale.MEDIUM: 17, Scale.LARGE: 5}
+SCALES = {Scale.MICRO: 40, Scale.SMALL: 42, Scale.MEDIUM: 14, Scale.LARGE: 4}
 # State-owned and mixed companies are mostly the big ones.
 OWNERSHIP = {
     Scale.LARGE: (35, 20, 10, 35),
@@ -299,7 +299,7 @@ class ProfileGenerator:
         """高新技术企业: latest certificate of 2022–2025, valid three years (those of 2022 have
         lapsed unrenewed); a renewal keeps the certificate before it."""
         rng, founded = self.rng, traits.founded
-        if rng.random() >= 0.06 + 0.55 * traits.sector["tech"] + HITECH_BONUS[traits.scale]:
+        if rng.random() >= 0.09 + 0.55 * traits.sector["tech"] + HITECH_BONUS[traits.scale]:
             return False
         year = _pick(rng, {2022: 10, 2023: 28, 2024: 30, 2025: 32})
         day, earlier = _day(rng, year, (10, 12)), _day(rng, year - 3, (10, 12))

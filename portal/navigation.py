@@ -20,6 +20,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     Role.ENTERPRISE: [
         NavEntry("portal:enterprise_home", _("My enterprise"), "building"),
         NavEntry("portal:enterprise_profile", _("Enterprise profile"), "folder2-open"),
+        NavEntry("incentives:my_policies", _("My policies"), "stars"),
     ],
     Role.BUREAU: [
         NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
@@ -27,6 +28,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     ],
     Role.CATALOGUE_ADMIN: [
         NavEntry("portal:catalogue_admin_home", _("Catalogue management"), "journal-text"),
+        NavEntry("incentives:recompute", _("Recompute matches"), "arrow-repeat"),
         NavEntry("admin:index", _("Admin site"), "gear"),
     ],
     Role.LEADERSHIP: [NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up")],
@@ -37,6 +39,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
 PUBLIC_NAVIGATION = [
     NavEntry("incentives:catalogue", _("Policy catalogue"), "search"),
     NavEntry("incentives:documents", _("Policy documents"), "files"),
+    NavEntry("incentives:calculator", _("Policy calculator"), "calculator"),
 ]
 
 

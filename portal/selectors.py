@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from portal.models import (
@@ -196,7 +197,7 @@ def _history_changes(model, records, describe, regions) -> list[ProfileChange]:
         else:
             diff = [
                 FieldChange(
-                    label=str(field.verbose_name),
+                    label=capfirst(field.verbose_name),
                     old=_display(field, getattr(before, field.attname), regions) if before else "",
                     new=_display(field, getattr(record, field.attname), regions),
                 )

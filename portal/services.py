@@ -510,7 +510,10 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
     invitation.invited_by = by
     invitation.created_at = timezone.now()
     invitation.full_clean()
-    invitation.save()
+    if invitation.pk:
+        invitation.save(update_fields=["token", "invited_by", "created_at"])
+    else:
+        invitation.save()
 
     context = {
         "enterprise": enterprise,

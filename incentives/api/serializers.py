@@ -1,8 +1,9 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incentives import selectors
-from incentives.models import AssignmentRole, IncentiveItem, Measure, PolicyDocument
+from incentives.models import AssignmentRole, Fact, IncentiveItem, Measure, PolicyDocument
 from portal.models import Bureau
 
 
@@ -87,3 +88,134 @@ class DocumentSerializer(serializers.ModelSerializer):
             "key", "title", "doc_number", "issuer", "region", "published_on", "valid_from",
             "valid_to", "status", "is_example", "summary", "measures",
         ]  # fmt: skip
+
+
+class FactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Fact
+        fields = ["key", "label", "type", "unit", "choices"]
+
+
+class MatchResultSerializer(serializers.Serializer):
+    """A match, stored or computed: the item, the status, the estimate and why."""
+
+    item = serializers.CharField(source="item.key")
+    name = serializers.CharField(source="item.name")
+    document = serializers.CharField(source="item.measure.document.title")
+    clause = serializers.CharField(source="item.clause")
+    funding_level = serializers.CharField(source="item.funding_level")
+    status = serializers.CharField()
+    estimate = serializers.SerializerMethodField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+    failed = serializers.ListField(child=serializers.CharField())
+    lead_bureaus = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "kind": {
+                    "type": "string",
+                    "enum": ["exact", "range", "formula", "none", "unknown", ""],
+                },
+                "amount": {"type": "string", "nullable": True},
+                "min": {"type": "string", "nullable": True},
+                "max": {"type": "string", "nullable": True},
+                "breakdown": {"type": "string"},
+            },
+        }
+    )
+    def get_estimate(self, row):
+        def money(value):
+            return None if value is None else str(value)
+
+        return {
+            "kind": row.estimate_kind,
+            "amount": money(getattr(row, "shown_amount", row.amount)),
+            "min": money(row.minimum),
+            "max": money(getattr(row, "shown_maximum", row.maximum)),
+            "breakdown": row.breakdown,
+        }
+
+    @extend_schema_field(BureauRefSerializer(many=True))
+    def get_lead_bureaus(self, row):
+        return BureauRefSerializer(
+            selectors.item_bureaus(row.item, AssignmentRole.LEAD), many=True
+        ).data
+
+
+class CalculatorRequestSerializer(serializers.Serializer):
+    city = serializers.CharField(help_text="A city's name (唐山市) or its region id.")
+    facts = serializers.DictField(
+        help_text="Profile facts by key (see /api/v1/facts/): values typed as the fact says."
+    )
+    date = serializers.DateField(required=False, help_text="Evaluation date; today if absent.")
+
+    def validate_city(self, value):
+        from portal.models import Region
+
+        query = Region.objects.filter(level=Region.Level.CITY)
+        city = (
+            query.filter(pk=int(value)) if value.isdigit() else query.filter(name=value)
+        ).first()
+        if city is None:
+            raise serializers.ValidationError(_("No such city: %(city)s.") % {"city": value})
+        return city
+
+    def validate_facts(self, value):
+        declared = {fact.key: fact for fact in Fact.objects.all()}
+        errors, clean = {}, {}
+        for key, raw in value.items():
+            fact = declared.get(key)
+            if fact is None:
+                errors[key] = _("Unknown fact; GET /api/v1/facts/ lists them.")
+                continue
+            try:
+                clean[key] = parse_fact_value(fact, raw)
+            except (ValueError, TypeError, ArithmeticError) as error:
+                errors[key] = str(error)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return clean
+
+
+def parse_fact_value(fact: Fact, raw):
+    """A JSON value as the fact's type, or ValueError with a message a person understands."""
+    import datetime
+    from decimal import Decimal, InvalidOperation
+
+    if raw is None:
+        return None
+    if fact.type == "bool":
+        if not isinstance(raw, bool):
+            raise ValueError(_("Expected true or false."))
+        return raw
+    if fact.type == "int":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError(_("Expected a whole number."))
+        return raw
+    if fact.type in ("money", "decimal", "percent"):
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError(_("Expected a number."))
+        try:
+            number = Decimal(str(raw))
+        except InvalidOperation as error:
+            raise ValueError(_("Expected a number.")) from error
+        if not number.is_finite() or abs(number) > Decimal("1e15"):
+            raise ValueError(_("Expected a number."))
+        return number
+    if fact.type == "date":
+        try:
+            return datetime.date.fromisoformat(str(raw))
+        except ValueError as error:
+            raise ValueError(_("Expected a date as YYYY-MM-DD.")) from error
+    if fact.type == "choice":
+        if raw not in (fact.choices or {}):
+            raise ValueError(
+                _("Expected one of: %(choices)s.") % {"choices": ", ".join(fact.choices or {})}
+            )
+        return raw
+    if not isinstance(raw, str) or len(raw) > 200:
+        raise ValueError(_("Expected a short text."))
+    return raw

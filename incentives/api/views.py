@@ -1,13 +1,25 @@
 """The read-only JSON API of the catalogue (OpenAPI schema at /api/schema/)."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from incentives import selectors, services
-from incentives.api.serializers import BureauSerializer, DocumentSerializer, ItemSerializer
+from incentives.api.serializers import (
+    BureauSerializer,
+    CalculatorRequestSerializer,
+    DocumentSerializer,
+    FactSerializer,
+    ItemSerializer,
+    MatchResultSerializer,
+)
+from incentives.calculator import calculate
 from incentives.forms import CatalogueFilterForm
-from incentives.models import IncentiveItem, Measure, PolicyDocument
+from incentives.models import Fact, IncentiveItem, Measure, PolicyDocument
 from incentives.presentation import present_items
 from portal.models import Bureau
 
@@ -77,3 +89,47 @@ class BureauViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = BureauSerializer
     queryset = Bureau.objects.select_related("city").prefetch_related("aliases").order_by("pk")
+
+
+class FactViewSet(viewsets.ReadOnlyModelViewSet):
+    """The fact vocabulary: what the calculator and the conditions can read."""
+
+    serializer_class = FactSerializer
+    queryset = Fact.objects.order_by("key")
+    lookup_field = "key"
+    pagination_class = None
+
+
+class CalculatorView(APIView):
+    """The policy calculator: a city and facts in, the matches with estimates and reasons out.
+    Nothing is stored. Facts that belong to a claim (a contract amount…) are not asked here;
+    items whose figure depends on them answer with a formula."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=CalculatorRequestSerializer, responses=MatchResultSerializer(many=True))
+    def post(self, request):
+        body = CalculatorRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        on = body.validated_data.get("date") or services.today()
+        facts = {"city": body.validated_data["city"].name, **body.validated_data["facts"]}
+        results = calculate(city=body.validated_data["city"], facts=facts, on=on)
+        return Response(MatchResultSerializer(results, many=True).data)
+
+
+class IsEnterpriseUser(BasePermission):
+    message = gettext_lazy("Only enterprise users see their own matches.")
+
+    def has_permission(self, request, view):
+        return bool(request.user.is_authenticated and request.user.role == "enterprise")
+
+
+class MyMatchesView(APIView):
+    """The logged-in enterprise's own stored matches."""
+
+    permission_classes = [IsEnterpriseUser]
+
+    @extend_schema(responses=MatchResultSerializer(many=True))
+    def get(self, request):
+        matches = selectors.enterprise_matches(enterprise=request.user.enterprise)
+        return Response(MatchResultSerializer(matches, many=True).data)

@@ -2,6 +2,7 @@
 claim-dependent figures, limits, notices, and Python and SQL storing the same rows."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -30,14 +31,17 @@ def chinese():
         yield
 
 
-def enterprise(city="唐山市", n=[0], **fields):
-    n[0] += 1
-    org8 = f"MT{n[0]:06d}"
+SERIAL = itertools.count(1)
+
+
+def enterprise(city="唐山市", **fields):
+    n = next(SERIAL)
+    org8 = f"MT{n:06d}"
     region = Region.objects.get(name=city)
     first17 = "9" + "1" + (region.code or "130200") + org8 + org_code_check_character(org8)
     return Enterprise.objects.create(
         credit_code=first17 + credit_code_check_character(first17),
-        name=f"匹配测试{n[0]}",
+        name=f"匹配测试{n}",
         city=region,
         district=region.children.first(),
         **fields,
@@ -161,9 +165,12 @@ def test_yearly_cap_counts_what_was_already_granted():
     )
     limit.items.set(items)
     Grant.objects.create(
-        enterprise=e, item=items.get(key="ts2019-techsme-national-new"), granted_on=datetime.date(2026, 2, 1),
-        amount=Decimal(100000), source="imported",
-    )  # fmt: skip
+        enterprise=e,
+        item=items.get(key="ts2019-techsme-national-new"),
+        granted_on=datetime.date(2026, 2, 1),
+        amount=Decimal(100000),
+        source="imported",
+    )
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
     m = match(e, "ts2019-hitech-new")
     assert m.amount == Decimal(200000)  # the item's own figure is kept

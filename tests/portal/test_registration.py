@@ -62,7 +62,9 @@ def test_registration_creates_the_enterprise_and_its_admin_and_logs_in(
     assert client.get(response["Location"]).status_code == 200
 
 
-def test_lower_case_credit_code_is_stored_in_capitals(client, form_data, django_capture_on_commit_callbacks):
+def test_lower_case_credit_code_is_stored_in_capitals(
+    client, form_data, django_capture_on_commit_callbacks
+):
     code = credit_code(7)  # its organisation part has letters ("RG…"), typed in lower case
     form_data["credit_code"] = code.lower()
     with django_capture_on_commit_callbacks(execute=False):
@@ -71,9 +73,7 @@ def test_lower_case_credit_code_is_stored_in_capitals(client, form_data, django_
 
 
 @pytest.mark.parametrize("position", [17, 18])
-def test_wrong_check_character_is_refused_beside_the_field_naming_it(
-    client, form_data, position
-):
+def test_wrong_check_character_is_refused_beside_the_field_naming_it(client, form_data, position):
     form_data["credit_code"] = with_wrong_character(form_data["credit_code"], position)
     response = register(client, form_data)
 

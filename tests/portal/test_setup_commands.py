@@ -4,13 +4,21 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from portal.models import Bureau, BureauAlias, Enterprise, Region, User
+from portal.models import (
+    Bureau,
+    BureauAlias,
+    Enterprise,
+    Qualification,
+    Region,
+    User,
+    YearlyFigures,
+)
 
 
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Region, Bureau, BureauAlias, Enterprise, User)
+        for model in (Region, Bureau, BureauAlias, Enterprise, Qualification, YearlyFigures, User)
     }
 
 
@@ -23,7 +31,11 @@ def test_loading_twice_creates_nothing_new(db, settings, capsys):
     call_command("load_demo")
     assert _counts() == first
     assert first["User"] == 5
-    assert first["Enterprise"] == 1
+    # The demo account's enterprise and the drawn ones across 唐山, 廊坊 and 鹤壁.
+    assert first["Enterprise"] == 1 + 240
+    assert first["Qualification"] > 240
+    assert first["YearlyFigures"] > 500
+    assert "Demo enterprises: 240 across 唐山市 / 廊坊市 / 鹤壁市" in capsys.readouterr().out
 
 
 def test_demo_accounts_are_printed_and_log_in(db, settings, capsys):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from incentives import matching
 from portal import demo, services
 
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         accounts = services.demo_load()
         count = demo.demo_enterprises_load()
         self.stdout.write(f"Demo enterprises: {count} across {' / '.join(demo.CITY_SHARES)}")
+        # Match every enterprise now, so "我的政策" has results before the nightly run.
+        written = matching.all_recompute()
+        self.stdout.write(f"Policy matches computed: {written}")
         self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))
         for account in accounts:
             user = account["user"]
