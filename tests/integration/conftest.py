@@ -10,10 +10,12 @@ import threading
 import time
 from email import policy
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import redis
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from portal.celery import app as celery_app
 
@@ -75,6 +77,12 @@ def celery_worker_process(redis_url, smtp_server, monkeypatch):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"smtp://{controller.hostname}:{controller.port}",
     }
+    if connection.vendor == "postgresql":
+        # The worker works on the test database, where the test's committed rows are.
+        db = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
     with log_path.open("w") as log:
         worker = subprocess.Popen(
             [

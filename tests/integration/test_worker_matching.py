@@ -1,0 +1,56 @@
+"""Matching through a real Celery worker on PostgreSQL and Redis: a profile change recomputes the
+enterprise's matches after commit, and an admin's full recompute reports progress to the end."""
+
+import datetime
+import time
+
+import pytest
+from django.core.management import call_command
+
+from incentives.models import Match, RecomputeJob
+from portal import services
+from portal.models import Qualification, Role
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+
+def wait_for(predicate, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_profile_change_and_full_recompute_run_in_the_worker(
+    transactional_db, make_user, smtp_server, celery_worker_process
+):
+    call_command("load_catalogue", verbosity=0)  # transactional tests start from an empty database
+    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
+    enterprise = user.enterprise
+    today = datetime.date.today()
+    Qualification.objects.create(
+        enterprise=enterprise,
+        kind="hitech",
+        recognition="new",
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+    )
+    services.enterprise_profile_changed(enterprise=enterprise)  # autocommit: sent at once
+
+    assert wait_for(
+        lambda: Match.objects.filter(enterprise=enterprise, item__key="ts2019-hitech-new").exists()
+    ), "the worker did not recompute the enterprise"
+    assert celery_worker_process.poll() is None
+    award = Match.objects.get(enterprise=enterprise, item__key="ts2019-hitech-new")
+    assert award.status == "eligible" and award.amount == 200000
+
+    admin = make_user(Role.CATALOGUE_ADMIN)
+    from incentives import services as catalogue
+
+    job = catalogue.recompute_all_start(user=admin)
+    assert wait_for(lambda: RecomputeJob.objects.get(pk=job.pk).status in ("done", "failed"), 180)
+    job.refresh_from_db()
+    assert (job.status, job.percent, job.error) == ("done", 100, "")
+    assert job.matches_written >= Match.objects.filter(enterprise=enterprise).count()
