@@ -331,10 +331,13 @@ def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
 
 
 def _notify_newly_eligible(matches: list[Match], before: Mapping[tuple[int, int], str]) -> int:
+    # Worth telling: money or a status to apply for; services and information wait on the page.
     fresh = [
         m
         for m in matches
-        if m.status in GOOD and before.get((m.enterprise_id, m.item_id)) not in GOOD
+        if m.status in GOOD
+        and m.item.support_kind in ("money", "status")
+        and before.get((m.enterprise_id, m.item_id)) not in GOOD
     ]
     if not fresh:
         return 0
@@ -589,7 +592,9 @@ def windows_notify(*, on: datetime.date | None = None) -> int:
     open_items = IncentiveItem.objects.filter(window_opens__lte=on).filter(
         Q(window_closes__isnull=True) | Q(window_closes__gte=on)
     )
-    matches = Match.objects.filter(item__in=open_items, status__in=GOOD).select_related("item")
+    matches = Match.objects.filter(
+        item__in=open_items, status__in=GOOD, item__support_kind__in=["money", "status"]
+    ).select_related("item")
     notices = [
         EnterpriseNotice(
             enterprise_id=m.enterprise_id,

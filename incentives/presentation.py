@@ -108,4 +108,12 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
             information.rows.append(row)
         else:
             groups[row.status].rows.append(row)
+    kind_order = {"money": 0, "status": 1, "tax": 2, "service": 3, "information": 4}
+
+    def weight(row):
+        top = getattr(row, "shown_amount", None) or row.amount or row.maximum or row.minimum or 0
+        return (kind_order.get(row.item.support_kind, 5), -top, row.item.name)
+
+    for group in [*groups.values(), information]:
+        group.rows.sort(key=weight)
     return [g for g in [*groups.values(), information] if g.rows]
