@@ -330,7 +330,9 @@ def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
     return before
 
 
-def _notify_newly_eligible(matches: list[Match], before: Mapping[tuple[int, int], str]) -> int:
+def _notify_newly_eligible(
+    matches: list[Match], before: Mapping[tuple[int, int], str], *, email: bool = True
+) -> int:
     # Worth telling: money or a status to apply for; services and information wait on the page.
     fresh = [
         m
@@ -352,7 +354,8 @@ def _notify_newly_eligible(matches: list[Match], before: Mapping[tuple[int, int]
         for m in fresh
     ]
     created = EnterpriseNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=1000)
-    transaction.on_commit(lambda: _email_pending_notices({m.enterprise_id for m in fresh}))
+    if email:
+        transaction.on_commit(lambda: _email_pending_notices({m.enterprise_id for m in fresh}))
     return len(created)
 
 
@@ -513,6 +516,7 @@ def item_recompute(
     item_id: int,
     on: datetime.date | None = None,
     limits: bool = True,
+    email: bool = True,
     declared=None,
     cities=None,
 ) -> int:
@@ -541,7 +545,7 @@ def item_recompute(
         before = _store(matches)
         if limits and item.limits.exists():
             apply_cross_item_limits(enterprise_ids={m.enterprise_id for m in matches}, on=on)
-        _notify_newly_eligible(matches, before)
+        _notify_newly_eligible(matches, before, email=email)
     return len(matches)
 
 
@@ -568,6 +572,13 @@ def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None)
             if job and (done % 10 == 0 or done == len(item_ids)):
                 RecomputeJob.objects.filter(pk=job.pk).update(done=done, matches_written=written)
         apply_cross_item_limits(enterprise_ids=None, on=on)
+        # One e-mail per enterprise for everything this run found, not one per item.
+        pending = set(
+            EnterpriseNotice.objects.filter(emailed_at__isnull=True).values_list(
+                "enterprise_id", flat=True
+            )
+        )
+        transaction.on_commit(lambda: _email_pending_notices(pending))
     except Exception as error:
         if job:
             RecomputeJob.objects.filter(pk=job.pk).update(

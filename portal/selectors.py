@@ -37,7 +37,7 @@ def health_broker() -> dict:
     """The broker's state, or that none is configured (tasks run eagerly)."""
     from portal.celery import app
 
-    if app.conf.task_always_eager or not settings.CELERY_BROKER_URL:
+    if app.conf.task_always_eager or settings.CELERY_BROKER_URL.startswith("memory://"):
         return {"configured": False, "ok": True, "mode": "eager"}
     try:
         with app.connection_for_write() as conn:

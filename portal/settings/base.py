@@ -132,6 +132,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # setup); with CELERY_BROKER_URL=redis://… they go to Redis and real workers.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Eager tasks never reach a broker; name the in-memory one so nothing tries amqp://localhost.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
