@@ -93,6 +93,7 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
         status: MatchGroup(status, str(VERDICT_LABELS[status])) for status in selectors.STATUS_ORDER
     }
     information = MatchGroup("information", _("Policy information"))
+    today = services.today()
     for row in rows:
         row.missing_labels = [
             (facts_declared.get(key) or {}).get("label", key) for key in row.missing or []
@@ -104,6 +105,9 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
             getattr(row, "shown_maximum", row.maximum),
             row.breakdown,
         )
+        # Qualifying is not the same as being able to apply today: say where the window stands.
+        row.window_state = selectors.item_state(row.item, today)
+        row.window_label = selectors.ItemState.LABELS[row.window_state]
         if row.item.support_kind == "information" and row.status in ("eligible", "likely_eligible"):
             information.rows.append(row)
         else:

@@ -203,3 +203,17 @@ def test_only_catalogue_admins_start_a_recompute(client, make_user):
     client.force_login(make_user(Role.ENTERPRISE))
     assert client.post(reverse("incentives:recompute")).status_code == 403
     assert not RecomputeJob.objects.exists()
+
+
+def test_my_policies_says_when_a_window_has_closed(client, enterprise_user):
+    from incentives.models import IncentiveItem
+
+    item = IncentiveItem.objects.get(key="ts2019-hitech-new")
+    today = datetime.date.today()
+    item.window_opens = today - datetime.timedelta(days=60)
+    item.window_closes = today - datetime.timedelta(days=1)
+    item.save(update_fields=["window_opens", "window_closes"])
+    client.force_login(enterprise_user)
+    page = client.get(reverse("incentives:my_policies")).content.decode()
+    row = page.split("新认定高新技术企业奖励", 1)[1].split("list-group-item", 1)[0]
+    assert "申报期已过" in row
