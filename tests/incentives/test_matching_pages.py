@@ -215,5 +215,6 @@ def test_my_policies_says_when_a_window_has_closed(client, enterprise_user):
     item.save(update_fields=["window_opens", "window_closes"])
     client.force_login(enterprise_user)
     page = client.get(reverse("incentives:my_policies")).content.decode()
-    row = page.split("新认定高新技术企业奖励", 1)[1].split("list-group-item", 1)[0]
+    group = page.split('data-testid="group-eligible"', 1)[1]
+    row = group.split("新认定高新技术企业奖励", 1)[1].split("list-group-item", 1)[0]
     assert "申报期已过" in row
