@@ -396,7 +396,7 @@ def _ledger(enterprise_ids: Iterable[int], on: datetime.date):
     this_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     total: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for enterprise_id, key, granted_on, amount in Grant.objects.filter(
-        enterprise_id__in=list(enterprise_ids)
+        enterprise_id__in=list(enterprise_ids), reversed_at__isnull=True
     ).values_list("enterprise_id", "item__key", "granted_on", "amount"):
         total[enterprise_id][key] += amount
         if granted_on.year == on.year:

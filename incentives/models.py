@@ -572,6 +572,8 @@ class Grant(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # An approval reopened by an objection is reversed, never deleted.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")

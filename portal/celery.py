@@ -25,6 +25,21 @@ app.conf.beat_schedule = {
         "task": "incentives.tasks.recompute_all_matches",
         "schedule": crontab(hour=2, minute=0),
     },
+    # 免申即享: after the nightly recompute, offer cases where verified data prove eligibility.
+    "offer-without-application": {
+        "task": "applications.tasks.offer_without_application",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # Every working morning: remind lead bureaus of close deadlines, escalate overdue cases.
+    "check-deadlines": {
+        "task": "applications.tasks.check_deadlines",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # The outbox: whatever a broker or mail outage left pending is sent again every minute.
+    "resend-pending-notifications": {
+        "task": "applications.tasks.resend_pending_notifications",
+        "schedule": crontab(),
+    },
     # After the nightly recompute, tell enterprises whose windows opened today (once each).
     "notify-open-windows": {
         "task": "incentives.tasks.notify_open_windows",

@@ -3,3 +3,10 @@ from portal.navigation import PUBLIC_NAVIGATION, navigation_for
 
 def navigation(request):
     return {"nav_entries": navigation_for(request.user), "public_nav_entries": PUBLIC_NAVIGATION}
+
+
+def inbox(request):
+    """The unread count in the header: one query, only for logged-in users."""
+    from applications.notifications import unread_count
+
+    return {"inbox_unread": unread_count(request.user)}

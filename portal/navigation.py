@@ -21,9 +21,11 @@ NAVIGATION: dict[str, list[NavEntry]] = {
         NavEntry("portal:enterprise_home", _("My enterprise"), "building"),
         NavEntry("portal:enterprise_profile", _("Enterprise profile"), "folder2-open"),
         NavEntry("incentives:my_policies", _("My policies"), "stars"),
+        NavEntry("applications:mine", _("My applications"), "send"),
     ],
     Role.BUREAU: [
         NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
+        NavEntry("applications:queue", _("Case queue"), "inboxes"),
         NavEntry("portal:bureau_team", _("Staff of my bureau"), "people", BureauPosition.HEAD),
     ],
     Role.CATALOGUE_ADMIN: [
@@ -40,6 +42,7 @@ PUBLIC_NAVIGATION = [
     NavEntry("incentives:catalogue", _("Policy catalogue"), "search"),
     NavEntry("incentives:documents", _("Policy documents"), "files"),
     NavEntry("incentives:calculator", _("Policy calculator"), "calculator"),
+    NavEntry("applications:publicity", _("Publicity"), "megaphone"),
 ]
 
 

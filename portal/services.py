@@ -64,6 +64,8 @@ CATALOGUE_ADMIN_MODELS = (
     "incentives.goldencase",
     "incentives.assignment",
     "incentives.crossitemlimit",
+    "applications.holiday",
+    "applications.itembudget",
 )
 
 

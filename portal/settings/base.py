@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.navigation",
+                "portal.context_processors.inbox",
             ],
         },
     },
@@ -178,6 +179,13 @@ SPECTACULAR_SETTINGS = {
 
 # Annex import through the admin needs the "change" permission on measures.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+
+# Applications: time limits in working days where an item states none, publicity days, how
+# early the lead bureau is reminded of a deadline, the largest attachment accepted.
+DEFAULT_PROCESSING_DAYS = env.int("DEFAULT_PROCESSING_DAYS", default=60)
+DEFAULT_PUBLICITY_DAYS = env.int("DEFAULT_PUBLICITY_DAYS", default=5)
+DEADLINE_REMINDER_DAYS = env.int("DEADLINE_REMINDER_DAYS", default=5)
+ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 
 # Health check: how long /healthz waits for the broker before calling it down.
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)

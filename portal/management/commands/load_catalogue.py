@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from applications import services as application_services
 from incentives import services as catalogue
 from portal import services
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                 "The catalogue files have problems; nothing was loaded:\n  "
                 + "\n  ".join(error.problems)
             ) from error
+        holidays = application_services.holidays_load()
         services.catalogue_admin_group_sync()
         self.stdout.write(
             self.style.SUCCESS(
@@ -42,3 +44,4 @@ class Command(BaseCommand):
                 "{measures} measures, {items} items".format(**loaded)
             )
         )
+        self.stdout.write(f"Holiday table: {holidays} days of official arrangements")

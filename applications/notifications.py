@@ -1,0 +1,188 @@
+"""The notification outbox: rows written in the same transaction as the case event that causes
+them, delivered by Celery to the in-app inbox and by e-mail, retried until delivered, never twice.
+
+Who is told: the lead bureau(s) of each new case and resubmission, the responsible units of a 会签
+request, the enterprise of every decision and every 补正 request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications.models import Application, CaseEvent, Notification
+from portal.models import Bureau, Role, User
+
+logger = logging.getLogger(__name__)
+
+# What the enterprise or a bureau reads, by action.
+SUBJECTS = {
+    "submit": gettext_lazy("New application %(ref)s: %(item)s"),
+    "confirm": gettext_lazy("New application %(ref)s: %(item)s"),
+    "resubmit": gettext_lazy("Application %(ref)s resubmitted after a supplement: %(item)s"),
+    "withdraw": gettext_lazy("Application %(ref)s was withdrawn: %(item)s"),
+    "accept": gettext_lazy("Your application %(ref)s was accepted: %(item)s"),
+    "return": gettext_lazy("Your application %(ref)s was returned: %(item)s"),
+    "request_supplement": gettext_lazy("Please supplement your application %(ref)s: %(item)s"),
+    "request_cosign": gettext_lazy("Co-review requested for application %(ref)s: %(item)s"),
+    "cosign_answer": gettext_lazy("Co-review answered for application %(ref)s: %(item)s"),
+    "approve": gettext_lazy("Your application %(ref)s was approved: %(item)s"),
+    "reject": gettext_lazy("Your application %(ref)s is not supported: %(item)s"),
+    "publicize": gettext_lazy("Your application %(ref)s is in publicity: %(item)s"),
+    "reopen": gettext_lazy("An objection reopened application %(ref)s: %(item)s"),
+    "disburse": gettext_lazy("Payment made for application %(ref)s: %(item)s"),
+    "offer": gettext_lazy("A policy can be granted to you without applying: %(item)s"),
+    "reminder": gettext_lazy("Deadline approaching for application %(ref)s: %(item)s"),
+    "overdue": gettext_lazy("Application %(ref)s is overdue: %(item)s"),
+}
+TO_LEAD = {"submit", "confirm", "resubmit", "withdraw", "cosign_answer", "reopen", "reminder"}
+TO_ENTERPRISE = {
+    "accept", "return", "request_supplement", "approve", "reject", "publicize", "disburse", "offer",
+}  # fmt: skip
+
+
+def _subject(action: str, application: Application) -> str:
+    return str(SUBJECTS[action]) % {"ref": application.reference, "item": application.item.name}
+
+
+def _bureau_targets(bureaus: Iterable[Bureau]) -> tuple[list[User], list[str]]:
+    bureaus = list(bureaus)
+    users = list(User.objects.filter(bureau__in=bureaus, role=Role.BUREAU, is_active=True))
+    mailboxes = [b.email for b in bureaus if b.email]
+    return users, mailboxes
+
+
+def _enterprise_targets(application: Application) -> tuple[list[User], list[str]]:
+    users = list(application.enterprise.users.filter(is_active=True))
+    return users, [u.email for u in users if u.email]
+
+
+def notify(
+    *,
+    application: Application,
+    action: str,
+    event: CaseEvent | None,
+    bureaus: Iterable[Bureau] | None = None,
+    extra_users: Iterable[User] = (),
+    body: str = "",
+    key: str | None = None,
+) -> list[Notification]:
+    """Write the outbox rows for one event (inside the caller's transaction) and have them
+    delivered once it commits."""
+    if bureaus is not None:
+        users, mailboxes = _bureau_targets(bureaus)
+    elif action in TO_ENTERPRISE:
+        users, mailboxes = _enterprise_targets(application)
+    else:
+        users, mailboxes = _bureau_targets(application.lead_bureaus.all())
+    users = list({u.pk: u for u in [*users, *extra_users]}.values())
+    mailboxes += [u.email for u in extra_users if u.email]
+    subject = _subject(action, application)
+    text = body or (event.comment if event and event.comment else "")
+    link = reverse("applications:detail", args=[application.reference])
+    base = key or (f"event:{event.pk}" if event else f"{action}:{application.pk}")
+    rows = [
+        Notification(
+            channel=Notification.Channel.INBOX,
+            user=user,
+            subject=subject,
+            body=text,
+            link=link,
+            application=application,
+            event=event,
+            key=f"{base}:inbox:{user.pk}",
+        )
+        for user in users
+    ] + [
+        Notification(
+            channel=Notification.Channel.EMAIL,
+            email=address,
+            subject=subject,
+            body=(text + "\n\n" if text else "") + _("Open the case: %(link)s") % {"link": link},
+            link=link,
+            application=application,
+            event=event,
+            key=f"{base}:email:{address}",
+        )
+        for address in dict.fromkeys(mailboxes)
+    ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [row.key for row in rows]
+    transaction.on_commit(
+        lambda: enqueue(Notification.objects.filter(key__in=keys).values_list("pk", flat=True))
+    )
+    return created
+
+
+def enqueue(ids: Iterable[int]) -> None:
+    from applications.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.delay(pk)
+        except Exception:  # the broker is down: the row waits; the periodic job sends it later
+            logger.warning(
+                "notification %s queued for later: broker unreachable", pk, exc_info=True
+            )
+
+
+def deliver(notification_id: int) -> str:
+    """Deliver one notification if it is still pending. A mail failure is recorded on the row
+    and raised so the task retries; a delivered notification is never delivered again."""
+    failure = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None:
+            return "busy-or-missing"
+        if notification.status != Notification.Status.PENDING:
+            return "already"
+        notification.attempts += 1
+        if notification.channel == Notification.Channel.EMAIL:
+            try:
+                send_mail(notification.subject, notification.body, None, [notification.email])
+            except Exception as error:
+                failure = error
+        if failure is None:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+        else:
+            notification.last_error = f"{failure.__class__.__name__}: {failure}"[:2000]
+        notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    if failure is not None:
+        raise failure
+    return "sent"
+
+
+def resend_pending(*, older_than_seconds: int = 30) -> int:
+    """Queue every notification still pending after a while (the broker or mail was down)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, created_at__lte=cutoff
+        ).values_list("pk", flat=True)[:5000]
+    )
+    enqueue(ids)
+    return len(ids)
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(
+        user=user,
+        channel=Notification.Channel.INBOX,
+        status=Notification.Status.SENT,
+        read_at__isnull=True,
+    ).count()

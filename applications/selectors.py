@@ -1,0 +1,88 @@
+"""Selectors of applications: they read, and they decide who may see what."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from applications.models import Application, CaseEvent, CosignRequest, Notification, State
+from incentives.models import Match
+from portal.models import Role
+
+RUNNING = [
+    State.ACCEPTED,
+    State.SUPPLEMENT,
+    State.RESUBMITTED,
+    State.COSIGN,
+    State.APPROVED,
+    State.PUBLICIZED,
+]
+
+
+def visible_applications(*, user) -> QuerySet[Application]:
+    """Cases a user may open: the enterprise's own; a bureau's led or co-reviewed cases."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    if user.role == Role.ENTERPRISE:
+        return Application.objects.filter(enterprise_id=user.enterprise_id)
+    if user.role == Role.BUREAU:
+        return (
+            Application.objects.filter(
+                Q(lead_bureaus=user.bureau_id) | Q(cosigns__bureau=user.bureau_id)
+            )
+            .exclude(state__in=[State.DRAFT, State.OFFERED])
+            .distinct()
+        )
+    return Application.objects.none()
+
+
+def case_detail(*, user, reference: str) -> Application:
+    return (
+        visible_applications(user=user)
+        .select_related(
+            "item__measure__document__region", "enterprise__city", "enterprise__district"
+        )
+        .prefetch_related(
+            "lead_bureaus",
+            Prefetch(
+                "events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "pk")
+            ),
+            Prefetch(
+                "cosigns", queryset=CosignRequest.objects.select_related("bureau", "answered_by")
+            ),
+            "materials__file",
+        )
+        .get(reference=reference)
+    )
+
+
+def case_match(*, application: Application) -> Match | None:
+    return Match.objects.filter(enterprise=application.enterprise, item=application.item).first()
+
+
+def bureau_queue(*, user, filters: dict) -> QuerySet[Application]:
+    queue = visible_applications(user=user).select_related("item", "enterprise__district")
+    if filters.get("state"):
+        queue = queue.filter(state=filters["state"])
+    if filters.get("item"):
+        queue = queue.filter(item=filters["item"])
+    if filters.get("district"):
+        queue = queue.filter(enterprise__district=filters["district"])
+    if filters.get("overdue"):
+        from applications.services import today
+
+        queue = queue.filter(state__in=RUNNING, deadline__lt=today())
+    return queue.order_by(filters.get("sort") or "-submitted_at", "pk")
+
+
+def inbox(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        user=user, channel=Notification.Channel.INBOX, status=Notification.Status.SENT
+    ).select_related("application__item")
+
+
+def publicity_list() -> QuerySet[Application]:
+    return (
+        Application.objects.filter(state=State.PUBLICIZED)
+        .select_related("item__measure__document", "enterprise")
+        .order_by("publicity_ends", "pk")
+    )
