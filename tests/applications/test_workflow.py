@@ -95,10 +95,12 @@ def test_the_whole_journey_with_supplement_cosign_approval_publicity_and_payment
     )
     assert app.state == State.DISBURSED
     actions = list(CaseEvent.objects.filter(application=app).values_list("action", flat=True))
-    assert actions == [
+    assert actions[:6] == [
         "create", "submit", "request_supplement", "resubmit", "accept", "request_cosign",
-        "cosign_answer", *["cosign_answer"] * (len(actions) - 13), "approve", "publicize", "disburse",
-    ] or actions[-3:] == ["approve", "publicize", "disburse"]  # fmt: skip
+    ]  # fmt: skip
+    assert actions[-3:] == ["approve", "publicize", "disburse"]
+    assert set(actions[6:-3]) == {"cosign_answer"}
+    assert len(actions[6:-3]) == app.cosigns.count()
     decisions = Notification.objects.filter(application=app, user=qualified).values_list(
         "subject", flat=True
     )
