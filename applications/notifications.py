@@ -55,7 +55,7 @@ def _subject(action: str, application: Application) -> str:
 def _bureau_targets(bureaus: Iterable[Bureau]) -> tuple[list[User], list[str]]:
     bureaus = list(bureaus)
     users = list(User.objects.filter(bureau__in=bureaus, role=Role.BUREAU, is_active=True))
-    mailboxes = [b.email for b in bureaus if b.email]
+    mailboxes = [b.email for b in bureaus if b.email] + [u.email for u in users if u.email]
     return users, mailboxes
 
 
