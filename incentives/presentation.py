@@ -40,6 +40,9 @@ def present_items(
         item.award_text = describe_rule(current, declared=declared) if current else ""
         item.state = selectors.item_state(item, on)
         item.state_label = selectors.ItemState.LABELS[item.state]
+        item.can_apply = (
+            item.support_kind in ("money", "status") and item.state == selectors.ItemState.OPEN
+        )
         if with_bureaus:
             item.leads = selectors.item_bureaus(item, AssignmentRole.LEAD)
         if detail:
