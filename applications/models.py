@@ -181,6 +181,22 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.application} {self.action} {self.from_state}→{self.to_state}"
 
+    @property
+    def from_label(self) -> str:
+        return State(self.from_state).label if self.from_state in State.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return State(self.to_state).label if self.to_state in State.values else self.to_state
+
+    @property
+    def action_label(self) -> str:
+        from applications.workflow import EVENT_LABELS, TRANSITIONS
+
+        if self.action in TRANSITIONS:
+            return str(TRANSITIONS[self.action].label)
+        return str(EVENT_LABELS.get(self.action, self.action))
+
 
 class CosignRequest(models.Model):
     """会签: a responsible unit asked for its opinion on a case."""

@@ -134,6 +134,14 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# Events that are not transitions of their own.
+EVENT_LABELS = {
+    "create": gettext_lazy("Application started"),
+    "offer": gettext_lazy("Offered without application"),
+    "cosign_answer": gettext_lazy("Co-review answered"),
+}
+
+
 def is_provincial(application: Application) -> bool:
     """Provincial money is recommended upward (推荐上报), not paid by the city."""
     return application.item.funding_level == "provincial"

@@ -2,12 +2,12 @@
 
 import pytest
 
-from tests.browser.test_role_home_pages import SCREENSHOTS, browser  # noqa: F401 - fixture
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
 
-def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, transactional_db):  # noqa: F811
+def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, transactional_db):
     from django.core.management import call_command
 
     call_command(

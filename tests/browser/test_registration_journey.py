@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from portal.validators import credit_code_check_character, org_code_check_character
-from tests.browser.test_role_home_pages import SCREENSHOTS, browser  # noqa: F401 - fixture
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def eligible_section(page) -> str:
     return section.inner_text() if section.count() else ""
 
 
-def test_register_fill_profile_and_see_matches_change(browser, live_server, transactional_db):  # noqa: F811
+def test_register_fill_profile_and_see_matches_change(browser, live_server, transactional_db):
     from django.core.management import call_command
 
     call_command("load_catalogue", verbosity=0)

@@ -1,16 +1,12 @@
 """Each demo user logs in through the real login form in Chromium and sees their own home page in
 Chinese. Screenshots land in var/screenshots/ for a person to look at."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import CHROMIUM
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 # username → (heading the home page must show, a navigation entry it must show)
 JOURNEYS = {
@@ -20,31 +16,6 @@ JOURNEYS = {
     "guanli": ("政策目录管理", "管理后台"),
     "lingdao": ("领导总览", "领导总览"),
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM, used by the test
-    # server fixtures in the same thread, refuses to run beside one unless told it is safe.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-            ],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.parametrize("username", list(JOURNEYS))
