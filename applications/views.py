@@ -198,6 +198,8 @@ class CaseView(LoginRequiredMixin, TemplateView):
             cosign_form=CosignAnswerForm() if open_cosign else None,
             open_cosign=open_cosign,
             match=selectors.case_match(application=application),
+            qualifications=application.enterprise.qualifications.order_by("-recognized_on"),
+            figures=application.enterprise.yearly_figures.order_by("-year").first(),
             claim_rows=[
                 (i.get("label") or i["key"], application.form_data.get(i["key"]))
                 for i in application.item.inputs or []
