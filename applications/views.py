@@ -8,7 +8,7 @@ import io
 import openpyxl
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -67,6 +67,10 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if request.user.role != Role.ENTERPRISE:
+            raise PermissionDenied(
+                _("This page is for: %(roles)s.") % {"roles": Role.ENTERPRISE.label}
+            )
         self.application = _case_or_404(request.user, kwargs["reference"])
         if self.application.state not in (State.DRAFT, State.SUPPLEMENT, State.OFFERED):
             return redirect("applications:detail", reference=self.application.reference)

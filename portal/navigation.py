@@ -31,9 +31,13 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     Role.CATALOGUE_ADMIN: [
         NavEntry("portal:catalogue_admin_home", _("Catalogue management"), "journal-text"),
         NavEntry("incentives:recompute", _("Recompute matches"), "arrow-repeat"),
+        NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
         NavEntry("admin:index", _("Admin site"), "gear"),
     ],
-    Role.LEADERSHIP: [NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up")],
+    Role.LEADERSHIP: [
+        NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up"),
+        NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
+    ],
 }
 
 

@@ -1,9 +1,10 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import audit_views, views
 
 portal_patterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -65,6 +66,7 @@ portal_patterns = [
     path("bureau/", views.BureauHomeView.as_view(), name="bureau_home"),
     path("bureau/team/", views.BureauTeamView.as_view(), name="bureau_team"),
     path("manage/", views.CatalogueAdminHomeView.as_view(), name="catalogue_admin_home"),
+    path("manage/audit/", audit_views.AuditExportView.as_view(), name="audit_export"),
     path("leadership/", views.LeadershipHomeView.as_view(), name="leadership_home"),
 ]
 
@@ -74,7 +76,14 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("api/v1/", include(("incentives.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # The Swagger UI page starts itself with an inline script: allowed on this page only.
+        csp_update({"script-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

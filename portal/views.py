@@ -145,7 +145,7 @@ class RegisterView(FormView):
         except ValidationError as error:
             _add_service_errors(form, error)
             return self.form_invalid(form)
-        login(self.request, user)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             self.request,
             _(
@@ -205,7 +205,7 @@ class InvitationAcceptView(FormView):
         except ValidationError as error:
             _add_service_errors(form, error)
             return self.form_invalid(form)
-        login(self.request, user)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             self.request,
             _("Welcome! Your account of %(enterprise)s is ready.")
