@@ -53,6 +53,15 @@ MISSING = {
         "needs Redis and a Celery worker: start redis-server and set "
         "REDIS_URL=redis://127.0.0.1:6379/15 (.ci/run does both)",
     ),
+    "faults": (
+        lambda: (
+            os.environ.get("PORTAL_FAULT_TESTS") != "1"
+            or shutil.which("redis-server") is None
+            or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+        ),
+        "stops and restarts servers (Redis, a worker, PostgreSQL): needs root, redis-server and "
+        "PostgreSQL; set PORTAL_FAULT_TESTS=1 (.ci/run does)",
+    ),
     "browser": (
         lambda: shutil.which(CHROMIUM) is None,
         "needs Debian's Chromium: apt-get install -y chromium fonts-noto-cjk "

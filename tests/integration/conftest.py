@@ -62,6 +62,58 @@ def smtp_server():
         controller.stop()
 
 
+def start_worker(broker_url: str, *, email_url: str, name: str = "celery-worker", **env_extra):
+    """Start a real `celery worker` process on this broker, working on the test database."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / f"{name}.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_URL": email_url,
+        **env_extra,
+    }
+    if connection.vendor == "postgresql":
+        # The worker works on the test database, where the test's committed rows are.
+        db = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    log = log_path.open("a")
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "portal", "worker",
+            "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+            "--hostname", f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker.log_path = log_path
+    return worker
+
+
+def stop_worker(worker) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=10)
+    print(f"\n--- Celery worker log ({worker.log_path}) ---\n{worker.log_path.read_text()[-4000:]}")
+
+
+def use_broker(monkeypatch, broker_url: str) -> None:
+    """The test process publishes to this broker instead of running tasks eagerly. The app's
+    connection pools remember the broker they were made for, so they are made afresh."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", broker_url)
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+
+
 @pytest.fixture
 def celery_worker_process(redis_url, smtp_server, monkeypatch):
     """A real `celery worker` process on the test Redis, delivering mail to the test SMTP server.
@@ -70,39 +122,52 @@ def celery_worker_process(redis_url, smtp_server, monkeypatch):
     tests only (like Django's test database)."""
     redis.Redis.from_url(redis_url).flushdb()
     controller, _ = smtp_server
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = LOG_DIR / "celery-worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://{controller.hostname}:{controller.port}",
-    }
-    if connection.vendor == "postgresql":
-        # The worker works on the test database, where the test's committed rows are.
-        db = connection.settings_dict
-        env["DATABASE_URL"] = (
-            f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "portal", "worker",
-                "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-                "--hostname", f"test-worker-{os.getpid()}@%h",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    # The web side of the test publishes to the same Redis instead of running tasks eagerly.
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", redis_url)
+    (LOG_DIR / "celery-worker.log").unlink(missing_ok=True)
+    worker = start_worker(redis_url, email_url=f"smtp://{controller.hostname}:{controller.port}")
+    use_broker(monkeypatch, redis_url)
     try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        print(f"\n--- Celery worker log ({log_path}) ---\n{log_path.read_text()[-4000:]}")
+        stop_worker(worker)
+
+
+class OwnRedis:
+    """A redis-server of the test's own, on a free port, that the test may stop and start."""
+
+    def __init__(self, workdir: Path):
+        self.port = _free_port()
+        self.workdir = workdir
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
