@@ -218,3 +218,22 @@ def test_the_item_page_offers_apply_to_enterprise_users_only(client, qualified, 
         'data-testid="apply"'
         not in client.get(reverse("incentives:item", args=[information.key])).content.decode()
     )
+
+
+def test_an_upload_named_to_escape_lands_inside_the_media_root(client, qualified, settings):
+    from pathlib import Path
+
+    application = start(client, qualified, "ts2019-hitech-new")
+    label = application.item.materials[0]
+    for name in ("../../escape.pdf", "..\\..\\escape.pdf", "a\x00b\x1f.pdf", "/etc/passwd.pdf"):
+        client.post(
+            reverse("applications:edit", args=[application.reference]),
+            material_post(application, files={label: SimpleUploadedFile(name, PDF)}),
+        )
+    media = Path(settings.MEDIA_ROOT).resolve()
+    for stored in EnterpriseFile.objects.filter(enterprise=qualified.enterprise):
+        path = Path(stored.file.path).resolve()
+        assert media in path.parents
+        assert ".." not in stored.original_name and "/" not in stored.original_name
+        assert "\x00" not in stored.original_name
+    assert EnterpriseFile.objects.filter(enterprise=qualified.enterprise).count() == 4
