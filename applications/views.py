@@ -238,7 +238,9 @@ class ActView(LoginRequiredMixin, View):
                 paid_on=data.get("paid_on"),
                 payment_reference=data.get("payment_reference") or "",
                 cosign_bureau_ids=[
-                    int(v) for v in data.get("cosign_bureaus") or [] if str(v).isdigit()
+                    int(v)
+                    for v in data.get("cosign_bureaus") or []
+                    if str(v).isascii() and str(v).isdecimal() and len(str(v)) < 12
                 ],
                 bank_account=data.get("bank_account") or "",
             )

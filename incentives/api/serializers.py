@@ -156,9 +156,9 @@ class CalculatorRequestSerializer(serializers.Serializer):
         from portal.models import Region
 
         query = Region.objects.filter(level=Region.Level.CITY)
-        city = (
-            query.filter(pk=int(value)) if value.isdigit() else query.filter(name=value)
-        ).first()
+        # isdecimal on ASCII, not isdigit: "²" is a digit but no number int() reads.
+        is_id = value.isascii() and value.isdecimal() and len(value) < 12
+        city = (query.filter(pk=int(value)) if is_id else query.filter(name=value)).first()
         if city is None:
             raise serializers.ValidationError(_("No such city: %(city)s.") % {"city": value})
         return city
