@@ -75,12 +75,6 @@ class MaterialForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["existing"].queryset = EnterpriseFile.objects.filter(enterprise=enterprise)
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("existing") and not cleaned.get("upload") and not self.errors:
-            raise forms.ValidationError(_("Choose a file or upload one."))
-        return cleaned
-
 
 class ActionForm(forms.Form):
     """What a step may need: a comment, an amount, payment details, a bank account, units."""

@@ -88,7 +88,7 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
         materials = [
             MaterialForm(
                 data if data and f"m{n}-label" in data else None,
-                files,
+                files if data and f"m{n}-label" in data else None,
                 enterprise=application.enterprise,
                 prefix=f"m{n}",
                 initial={
