@@ -92,3 +92,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = admin.site.site_title = _("Science and Technology Incentive Portal")
+
+handler404 = "portal.views.page_not_found"

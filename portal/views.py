@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.generic import FormView, TemplateView
 
 from portal import forms, selectors, services
@@ -464,3 +466,10 @@ class InvitationRevokeView(EnterpriseAdminRequiredMixin, View):
             request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
         )
         return redirect("portal:enterprise_profile")
+
+
+def page_not_found(request, exception):
+    """404: JSON under /api/ (clients read a message), the Chinese page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    return django_page_not_found(request, exception)

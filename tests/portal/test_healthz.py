@@ -42,3 +42,10 @@ def test_healthz_reports_a_live_redis_broker(client, db, settings, monkeypatch, 
 @pytest.mark.postgres
 def test_healthz_names_postgresql_when_it_is_the_database(client, db):
     assert client.get("/healthz").json()["database"] == {"ok": True, "vendor": "postgresql"}
+
+
+def test_unknown_api_paths_answer_json_and_pages_the_chinese_404(client, db):
+    response = client.get("/api/v1/facts/.tar/")
+    assert response.status_code == 404 and response.json()["detail"]
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "页面不存在" in page.content.decode()
