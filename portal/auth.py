@@ -12,3 +12,13 @@ class WebLoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def login_username(request, credentials) -> str | None:
+    """The username django-axes records for a login attempt: what the login form would accept
+    (no NUL or control characters, at most 150 characters), so no attempt can break its table."""
+    raw = (credentials or {}).get("username") if credentials else request.POST.get("username")
+    if not isinstance(raw, str):
+        return None
+    cleaned = "".join(ch for ch in raw if ch.isprintable())
+    return cleaned[:150] or None

@@ -110,6 +110,10 @@ def use_broker(monkeypatch, broker_url: str) -> None:
     monkeypatch.setitem(celery_app.conf, "broker_url", broker_url)
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
+    # Dropped before patching, so that undoing the patch leaves no pool (not a closed one) and
+    # the next test makes its own.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
