@@ -17,6 +17,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
 
@@ -108,10 +109,9 @@ def use_broker(monkeypatch, broker_url: str) -> None:
     connection pools remember the broker they were made for, so they are made afresh."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     monkeypatch.setitem(celery_app.conf, "broker_url", broker_url)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    # Dropped before patching, so that undoing the patch leaves no pool (not a closed one) and
-    # the next test makes its own.
+    # kombu keeps one pool per broker URL in a process-wide registry: empty it, so that this
+    # test (and the next) connects afresh instead of reusing a pool made for a stopped server.
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     monkeypatch.setattr(celery_app, "_pool", None)
