@@ -608,15 +608,10 @@ def deadlines_check(*, on: datetime.date | None = None) -> dict[str, int]:
 
     on = on or today()
     soon = calendar().add_working_days(on, settings.DEADLINE_REMINDER_DAYS)
+    from applications.selectors import RUNNING
+
     running = Application.objects.filter(
-        state__in=[
-            State.ACCEPTED,
-            State.SUPPLEMENT,
-            State.RESUBMITTED,
-            State.COSIGN,
-            State.APPROVED,
-            State.PUBLICIZED,
-        ],
+        state__in=RUNNING,
         deadline__isnull=False,
     ).select_related("item")
     reminded = escalated = 0
