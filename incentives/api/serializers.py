@@ -219,3 +219,9 @@ def parse_fact_value(fact: Fact, raw):
     if not isinstance(raw, str) or len(raw) > 200:
         raise ValueError(_("Expected a short text."))
     return raw
+
+
+class ErrorSerializer(serializers.Serializer):
+    """What an error answer carries: one sentence saying why."""
+
+    detail = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny, BasePermission
@@ -13,6 +14,7 @@ from incentives.api.serializers import (
     BureauSerializer,
     CalculatorRequestSerializer,
     DocumentSerializer,
+    ErrorSerializer,
     FactSerializer,
     ItemSerializer,
     MatchResultSerializer,
@@ -40,7 +42,13 @@ ITEM_FILTERS = [
 ]
 
 
-@extend_schema_view(list=extend_schema(parameters=ITEM_FILTERS))
+NOT_FOUND = {404: ErrorSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=ITEM_FILTERS),
+    retrieve=extend_schema(responses={200: ItemSerializer, **NOT_FOUND}),
+)
 class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     """Incentive items of the catalogue, with their award in words and their lead bureaus."""
 
@@ -65,6 +73,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         return item
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: DocumentSerializer, **NOT_FOUND}))
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     """Policy documents with their measures and the keys of their items."""
 
@@ -84,6 +93,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: BureauSerializer, **NOT_FOUND}))
 class BureauViewSet(viewsets.ReadOnlyModelViewSet):
     """Bureaus of every city, with the other names the documents use for them."""
 
@@ -91,6 +101,7 @@ class BureauViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Bureau.objects.select_related("city").prefetch_related("aliases").order_by("pk")
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: FactSerializer, **NOT_FOUND}))
 class FactViewSet(viewsets.ReadOnlyModelViewSet):
     """The fact vocabulary: what the calculator and the conditions can read."""
 
@@ -107,7 +118,14 @@ class CalculatorView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=CalculatorRequestSerializer, responses=MatchResultSerializer(many=True))
+    @extend_schema(
+        request=CalculatorRequestSerializer,
+        responses={
+            200: MatchResultSerializer(many=True),
+            400: OpenApiTypes.OBJECT,  # field → what is wrong with it
+            415: ErrorSerializer,
+        },
+    )
     def post(self, request):
         body = CalculatorRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -129,7 +147,7 @@ class MyMatchesView(APIView):
 
     permission_classes = [IsEnterpriseUser]
 
-    @extend_schema(responses=MatchResultSerializer(many=True))
+    @extend_schema(responses={200: MatchResultSerializer(many=True), 403: ErrorSerializer})
     def get(self, request):
         matches = selectors.enterprise_matches(enterprise=request.user.enterprise)
         return Response(MatchResultSerializer(matches, many=True).data)
