@@ -303,6 +303,7 @@ class _ProfileRowEditView(EnterpriseAdminRequiredMixin, FormView):
     title = ""
     saved_message = ""
 
+    # Each concrete view (qualifications, yearly figures) says which rows and which service.
     def get_object(self):
         raise NotImplementedError
 
@@ -389,6 +390,7 @@ class _ProfileRowDeleteView(EnterpriseAdminRequiredMixin, TemplateView):
 
     template_name = "portal/profile_row_delete.html"
 
+    # Each concrete view (qualifications, yearly figures) says which rows and which service.
     def get_object(self):
         raise NotImplementedError
 
