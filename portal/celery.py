@@ -40,6 +40,11 @@ app.conf.beat_schedule = {
         "task": "applications.tasks.resend_pending_notifications",
         "schedule": crontab(),
     },
+    # The leadership dashboard's case and money aggregates, fresh for the morning.
+    "refresh-dashboard-snapshots": {
+        "task": "dashboard.tasks.snapshots_refresh",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # After the nightly recompute, tell enterprises whose windows opened today (once each).
     "notify-open-windows": {
         "task": "incentives.tasks.notify_open_windows",

@@ -26,16 +26,19 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     Role.BUREAU: [
         NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
         NavEntry("applications:queue", _("Case queue"), "inboxes"),
+        NavEntry("dashboard:my_targets", _("Figures to enter"), "clipboard-data"),
         NavEntry("portal:bureau_team", _("Staff of my bureau"), "people", BureauPosition.HEAD),
     ],
     Role.CATALOGUE_ADMIN: [
         NavEntry("portal:catalogue_admin_home", _("Catalogue management"), "journal-text"),
         NavEntry("incentives:recompute", _("Recompute matches"), "arrow-repeat"),
+        NavEntry("dashboard:targets", _("Dashboard"), "graph-up"),
         NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
         NavEntry("admin:index", _("Admin site"), "gear"),
     ],
     Role.LEADERSHIP: [
         NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up"),
+        NavEntry("dashboard:report", _("Monthly report"), "printer"),
         NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
     ],
 }

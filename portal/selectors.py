@@ -1,7 +1,7 @@
 """Selectors of the site: they read."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,6 @@ from portal.models import (
     Invitation,
     Qualification,
     Region,
-    Role,
     User,
     YearlyFigures,
 )
@@ -66,19 +65,31 @@ def catalogue_overview() -> dict:
     }
 
 
-def leadership_overview() -> dict:
-    return {
-        "enterprises_by_city": Region.objects.filter(level=Region.Level.CITY)
+def leadership_overview(*, today: date) -> dict:
+    """The leadership's front page: targets reached, this year's cases and money (from the
+    latest dashboard snapshot) and registered enterprises by city."""
+    from dashboard import selectors as dashboard
+
+    target_year = dashboard.default_target_year(today)
+    targets = dashboard.targets_overview(year=target_year, today=today) if target_year else []
+    snapshot = dashboard.snapshot_latest(year=today.year, city_id=None)
+    data = snapshot.data if snapshot else {}
+    cities = list(
+        Region.objects.filter(level=Region.Level.CITY)
         .annotate(enterprise_count=Count("enterprises"))
-        .order_by("code"),
-        "users_by_role": [
-            (Role(role).label, n)
-            for role, n in User.objects.exclude(role="")
-            .values_list("role")
-            .annotate(n=Count("id"))
-            .order_by("role")
-        ],
-        "bureau_count": Bureau.objects.count(),
+        .order_by("code")
+    )
+    return {
+        "year": today.year,
+        "target_year": target_year,
+        "targets": targets,
+        "targets_reached": sum(1 for row in targets if row.reached),
+        "targets_with_figure": sum(1 for row in targets if row.figure is not None),
+        "snapshot": snapshot,
+        "performance": dashboard.performance(data),
+        "money": dashboard.money(data),
+        "enterprises_by_city": cities,
+        "enterprise_total": sum(city.enterprise_count for city in cities),
     }
 
 
@@ -106,6 +117,8 @@ def enterprise_pending_invitations(*, enterprise: Enterprise) -> QuerySet[Invita
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
+    if "\x00" in token:  # no token has one, and PostgreSQL refuses to compare with it
+        return None
     return Invitation.objects.select_related("enterprise").filter(token=token).first()
 
 

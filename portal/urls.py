@@ -74,6 +74,7 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("incentives.urls")),
     path("", include("applications.urls")),
+    path("", include("dashboard.urls")),
     path("api/v1/", include(("incentives.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

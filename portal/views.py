@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -89,7 +90,9 @@ class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):
     template_name = "portal/leadership_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**selectors.leadership_overview(), **kwargs)
+        return super().get_context_data(
+            **selectors.leadership_overview(today=timezone.localdate()), **kwargs
+        )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

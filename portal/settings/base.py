@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "portal",
     "incentives",
     "applications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

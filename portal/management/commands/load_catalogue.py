@@ -1,8 +1,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from applications import services as application_services
+from dashboard import services as dashboard_services
 from incentives import services as catalogue
 from portal import services
 
@@ -36,6 +38,15 @@ class Command(BaseCommand):
                 "The catalogue files have problems; nothing was loaded:\n  "
                 + "\n  ".join(error.problems)
             ) from error
+        try:
+            with transaction.atomic():
+                targets = dashboard_services.targets_load(update=update)
+                indicators = dashboard_services.index_load(update=update)
+        except dashboard_services.DataFileError as error:
+            raise CommandError(
+                "targets.yaml or district_index.yaml has problems; they were not loaded:\n  "
+                + "\n  ".join(error.problems)
+            ) from error
         holidays = application_services.holidays_load()
         services.catalogue_admin_group_sync()
         self.stdout.write(
@@ -43,5 +54,9 @@ class Command(BaseCommand):
                 "Catalogue: {documents} documents loaded ({skipped} already there, kept), "
                 "{measures} measures, {items} items".format(**loaded)
             )
+        )
+        self.stdout.write(
+            "Targets: {targets} loaded ({kept} already there, kept)".format(**targets)
+            + "; district index: {indicators} indicators loaded".format(**indicators)
         )
         self.stdout.write(f"Holiday table: {holidays} days of official arrangements")
