@@ -43,11 +43,14 @@ class DashboardFilterForm(forms.Form):
         """The filters that are valid; anything else falls back to its default."""
         self.is_valid()
         clean = getattr(self, "cleaned_data", {})  # the fields that were valid
-        return {
+        values = {
             "city": clean.get("city") or default_city,
             "year": clean.get("year") or default_year,
             "bureau": clean.get("bureau") if "bureau" in self.fields else None,
         }
+        if not self.is_bound:  # show the defaults the page uses
+            self.initial.update({k: v for k, v in values.items() if v is not None})
+        return values
 
 
 class TargetFigureForm(forms.Form):

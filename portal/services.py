@@ -66,6 +66,11 @@ CATALOGUE_ADMIN_MODELS = (
     "incentives.crossitemlimit",
     "applications.holiday",
     "applications.itembudget",
+    "dashboard.target",
+    "dashboard.targetvalue",
+    "dashboard.indexscheme",
+    "dashboard.indexdimension",
+    "dashboard.indexindicator",
 )
 
 

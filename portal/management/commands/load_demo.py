@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from applications import demo as case_demo
+from dashboard import demo as dashboard_demo
+from dashboard import services as dashboard_services
 from incentives import matching
 from portal import demo, services
+from portal.models import Role
 
 
 class Command(BaseCommand):
@@ -31,6 +35,14 @@ class Command(BaseCommand):
         # Match every enterprise now, so "我的政策" has results before the nightly run.
         written = matching.all_recompute()
         self.stdout.write(f"Policy matches computed: {written}")
+        recorder = next(a["user"] for a in accounts if a["user"].role == Role.CATALOGUE_ADMIN)
+        cases = case_demo.demo_cases_load(recorder=recorder)
+        figures = dashboard_demo.demo_figures_load(recorder=recorder)
+        snapshots = dashboard_services.snapshots_refresh()
+        self.stdout.write(
+            f"Demo cases: {cases} created; dashboard figures: {figures}; "
+            f"snapshots computed: {snapshots}"
+        )
         self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))
         for account in accounts:
             user = account["user"]
