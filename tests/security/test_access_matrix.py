@@ -17,9 +17,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications import services
 from applications.models import Application, CosignRequest, EnterpriseFile, State
+from dashboard.models import Snapshot, Target
 from incentives.models import RecomputeJob
 from portal import services as portal_services
-from portal.models import BureauPosition, Qualification, Role, YearlyFigures
+from portal.models import BureauPosition, Qualification, Region, Role, YearlyFigures
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,8 @@ def only(allowed: set[str], *, others=DENY, hidden: set[str] = frozenset()) -> d
 EVERYONE = dict.fromkeys(IDENTITIES, OK)
 CASE_VIEWERS = {"ent_a"} | BUREAU_X
 NOT_CASE_VIEWERS = {"ent_b", "reviewer_y", "catalogue_admin", "leadership"}
+VIEWERS = {"catalogue_admin", "leadership"}  # the leadership dashboard
+FIGURE_ENTRY = BUREAU_STAFF | {"catalogue_admin"}  # all three bureaus are 唐山's
 
 # url name → (method, how to build the URL kwargs from the world, expected outcome per identity)
 MATRIX = {
@@ -179,6 +182,28 @@ MATRIX = {
     ),
     "password_reset_complete": ("get", None, EVERYONE),
     "set_language": ("post", None, EVERYONE),
+    "dashboard:targets": ("get", None, only(VIEWERS)),
+    "dashboard:performance": ("get", None, only(VIEWERS)),
+    "dashboard:money": ("get", None, only(VIEWERS)),
+    "dashboard:index": ("get", None, only(VIEWERS)),
+    "dashboard:index_district": ("get", lambda w: {"pk": w["district"].pk}, only(VIEWERS)),
+    "dashboard:report": ("get", None, only(VIEWERS)),
+    "dashboard:snapshot_request": ("post", None, only(VIEWERS)),
+    "dashboard:snapshot": ("get", lambda w: {"pk": w["snapshot"].pk}, only(VIEWERS)),
+    "dashboard:my_targets": ("get", None, only(FIGURE_ENTRY)),
+    # A target that bureau X leads: bureau Y may not enter its figures.
+    "dashboard:target_figure": (
+        "get",
+        lambda w: {"pk": w["target"].pk},
+        only(BUREAU_X | {"catalogue_admin"}),
+    ),
+    "dashboard:districts": ("get", None, only(FIGURE_ENTRY)),
+    "dashboard:district_figures": (
+        "get",
+        lambda w: {"pk": w["district"].pk},
+        only(FIGURE_ENTRY),
+    ),
+    "dashboard:figures_import": ("get", None, only(FIGURE_ENTRY)),
 }
 
 
@@ -247,6 +272,8 @@ def world(make_user):
         email="colleague@qiye.example.cn",
         site_url="http://testserver",
     )
+    target = Target.objects.get(key="ts2023-tech-contract-turnover")
+    target.lead_bureaus.add(users["reviewer_x"].bureau)
     return {
         "users": users,
         "case": case,
@@ -257,6 +284,9 @@ def world(make_user):
         "cosign": cosign,
         "bureau_x": users["reviewer_x"].bureau,
         "job": RecomputeJob.objects.create(started_by=users["catalogue_admin"]),
+        "snapshot": Snapshot.objects.create(year=today.year),
+        "target": target,
+        "district": Region.objects.get(name="路北区"),
     }
 
 
@@ -351,7 +381,8 @@ ADMIN_ALLOWED = {
     "incentives.policydocument", "incentives.measure", "incentives.incentiveitem",
     "incentives.awardrule", "incentives.condition", "incentives.goldencase",
     "incentives.assignment", "incentives.crossitemlimit", "applications.holiday",
-    "applications.itembudget",
+    "applications.itembudget", "dashboard.target", "dashboard.targetvalue",
+    "dashboard.indexscheme", "dashboard.indexdimension", "dashboard.indexindicator",
 }  # fmt: skip
 
 
