@@ -54,3 +54,26 @@ def test_profile_change_and_full_recompute_run_in_the_worker(
     job.refresh_from_db()
     assert (job.status, job.percent, job.error) == ("done", 100, "")
     assert job.matches_written >= Match.objects.filter(enterprise=enterprise).count()
+
+    # The leadership dashboard's aggregates are computed by the same worker, with progress.
+    from applications.models import Application, State
+    from dashboard import selectors as dashboard_selectors
+    from dashboard import services as dashboard
+    from dashboard.models import Snapshot
+
+    case = Application.objects.create(
+        enterprise=enterprise,
+        item=award.item,
+        period=str(today.year),
+        state=State.SUBMITTED,
+        created_by=user,
+        submitted_at=datetime.datetime.now(datetime.UTC),
+    )
+    case.lead_bureaus.set(award.item.measure.document.region.bureaus.filter(name="市科学技术局"))
+    snapshot = dashboard.snapshot_request(year=today.year, city=None, by=admin)
+    assert wait_for(lambda: Snapshot.objects.get(pk=snapshot.pk).status in ("done", "failed"), 120)
+    snapshot.refresh_from_db()
+    assert (snapshot.status, snapshot.error, snapshot.percent) == ("done", "", 100)
+    table = dashboard_selectors.performance(snapshot.data)
+    assert table["total"]["received"] == 1
+    assert table["by_bureau"][0]["name"] == "市科学技术局"
