@@ -36,6 +36,8 @@ def visible_applications(*, user) -> QuerySet[Application]:
 
 
 def case_detail(*, user, reference: str) -> Application:
+    if "\x00" in reference:  # no case number has one, and PostgreSQL refuses to compare with it
+        raise Application.DoesNotExist
     return (
         visible_applications(user=user)
         .select_related(

@@ -258,7 +258,14 @@ class CosignAnswerView(BureauStaffRequiredMixin, View):
         application = _case_or_404(request.user, reference)
         form = CosignAnswerForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose agree or disagree."))
+            # Say what is wrong: the opinion, the comment (too long, a NUL character), or both.
+            problems = [_("Choose agree or disagree.")] if "opinion" in form.errors else []
+            if "comment" in form.errors:
+                problems.append(
+                    _("%(label)s: %(errors)s")
+                    % {"label": form["comment"].label, "errors": " ".join(form.errors["comment"])}
+                )
+            messages.error(request, " ".join(problems))
         else:
             cosign = application.cosigns.filter(pk=pk).first()
             if cosign is None:
@@ -382,6 +389,8 @@ class PublicityView(TemplateView):
 
 class ObjectionView(View):
     def post(self, request, reference):
+        if "\x00" in reference:  # no case number has one, and PostgreSQL refuses to compare
+            raise Http404
         application = get_object_or_404(Application, reference=reference, state=State.PUBLICIZED)
         form = ObjectionForm(request.POST)
         if not form.is_valid():

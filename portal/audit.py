@@ -128,11 +128,22 @@ def local_time(moment: datetime.datetime) -> datetime.datetime:
 # ---------------------------------------------------------------------------------------------
 
 
-def _moment(value: datetime.date | datetime.datetime, *, end_of_day: bool = False):
-    if isinstance(value, datetime.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    day = value + datetime.timedelta(days=1) if end_of_day else value
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def _moment(
+    value: datetime.date | datetime.datetime, *, end_of_day: bool = False
+) -> datetime.datetime | None:
+    """Where a period starts or ends, in the portal's time zone. None for a day at the very edge
+    of the calendar (1 January of year 1, 31 December 9999), whose moment a datetime cannot hold
+    in UTC: nothing was recorded beyond it, so it bounds nothing."""
+    try:
+        if isinstance(value, datetime.datetime):
+            moment = value if timezone.is_aware(value) else timezone.make_aware(value)
+        else:
+            day = value + datetime.timedelta(days=1) if end_of_day else value
+            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def _person(user) -> str:

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from applications import services
 from applications.models import Application, EnterpriseFile, State
@@ -237,3 +238,35 @@ def test_an_upload_named_to_escape_lands_inside_the_media_root(client, qualified
         assert ".." not in stored.original_name and "/" not in stored.original_name
         assert "\x00" not in stored.original_name
     assert EnterpriseFile.objects.filter(enterprise=qualified.enterprise).count() == 4
+
+
+@pytest.mark.parametrize("page", ["detail", "edit", "act", "cosign", "objection"])
+def test_a_case_number_with_a_nul_character_is_not_found(
+    client, submitted, qualified, reviewer, page
+):
+    """Regression: PostgreSQL refuses a NUL in a compared string (a 500 before)."""
+    client.force_login(qualified if page == "edit" else reviewer)
+    extra = {"act": ["accept"], "cosign": [1]}.get(page, [])
+    url = reverse(f"applications:{page}", args=[f"{submitted.reference}\x00", *extra])
+    response = client.get(url) if page in ("detail", "edit") else client.post(url)
+    assert response.status_code == 404
+
+
+def test_a_refused_cosign_answer_says_what_was_wrong(client, submitted, reviewer, make_user):
+    """Regression: a valid opinion with a comment that is too long was answered "Choose agree
+    or disagree."; now the message names the comment's problem."""
+    services.transition(application_id=submitted.pk, user=reviewer, action="accept")
+    services.transition(application_id=submitted.pk, user=reviewer, action="request_cosign")
+    cosign = submitted.cosigns.select_related("bureau").first()
+    client.force_login(make_user(Role.BUREAU, bureau_name=cosign.bureau.name))
+    url = reverse("applications:cosign", args=[submitted.reference, cosign.pk])
+
+    response = client.post(url, {"opinion": "agree", "comment": "长" * 2001}, follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert len(said) == 1 and "2000" in said[0]
+    assert _("Choose agree or disagree.") not in said[0]
+    cosign.refresh_from_db()
+    assert cosign.answered_at is None
+
+    response = client.post(url, {"opinion": "maybe"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [_("Choose agree or disagree.")]

@@ -100,6 +100,26 @@ def test_a_period_leaves_out_what_came_before_and_after_it(history):
     assert all(row.when >= history["start"] for row in rows)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"since": "0001-01-01"},
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01", "until": "9999-12-31"},
+    ],
+)
+def test_the_first_and_last_days_of_the_calendar_bound_nothing(
+    client, history, catalogue_admin, query
+):
+    """Regression: the start of 0001-01-01 or the end of 9999-12-31 in UTC is out of a datetime's
+    range (a 500 before); such a day leaves the period open on that side."""
+    assert list(audit.audit_rows(**{k: datetime.date.fromisoformat(v) for k, v in query.items()}))
+    client.force_login(catalogue_admin)
+    response = client.get(reverse("portal:audit_export"), {"format": "csv", **query})
+    assert response.status_code == 200
+    assert history["application"].reference in response.content.decode("utf-8-sig")
+
+
 def _expected(since) -> list[list[str]]:
     return [
         [

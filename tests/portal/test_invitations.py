@@ -138,6 +138,14 @@ def test_an_unknown_token_is_not_found(client, db):
     )
 
 
+@pytest.mark.parametrize("token", ["\x00", "abc\x00def"])
+def test_a_token_with_a_nul_character_is_not_found(client, db, token):
+    """Regression: PostgreSQL refuses a NUL in a compared string (a 500 before)."""
+    url = reverse("portal:invitation_accept", args=[token])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"username": "tongshi"}).status_code == 404
+
+
 def test_a_weak_password_keeps_the_invitation_open(
     visitor, admin_client, django_capture_on_commit_callbacks
 ):

@@ -18,25 +18,33 @@ from collections import Counter
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import PasswordResetConfirmView as ResetConfirm
 from django.contrib.messages import constants as message_levels
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.utils.datastructures import MultiValueDict
+from django.utils.encoding import force_bytes
 from django.utils.html import escape
+from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from applications import services as case_services
-from applications.forms import ActionForm
+from applications.forms import ActionForm, CosignAnswerForm, QueueFilterForm
 from applications.workflow import TRANSITIONS
+from incentives.admin import PreviewForm
 from incentives.calculator import CalculatorForm
 from incentives.forms import CatalogueFilterForm
 from incentives.models import Fact, IncentiveItem
 from portal import forms as portal_forms
-from portal.models import BureauPosition, Qualification, Region, Role
+from portal import services as portal_services
+from portal.audit_views import AuditExportForm
+from portal.models import BureauPosition, Invitation, Qualification, Region, Role, YearlyFigures
 from tests.portal.helpers import credit_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,6 +229,11 @@ def assert_says_why(response, *, required: bool, form_key: str = "form"):
         assert "alert-danger" in html or "invalid-feedback" in html, "200 without any error"
 
 
+def as_posted(payload: dict) -> MultiValueDict:
+    """A payload as the view's request.POST holds it (a repeated key: its last value wins)."""
+    return MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in payload.items()})
+
+
 def error_messages(response) -> list[str]:
     storage = getattr(response.wsgi_request, "_messages", None)
     return [str(m) for m in storage or [] if m.level == message_levels.ERROR]
@@ -351,6 +364,124 @@ def test_password_reset(login_user, data):
             assert_says_why(response, required=True)
 
 
+NEW_PASSWORD = "Fuzz-pass-2026-长"
+UIDS = st.one_of(
+    FUZZ.map(lambda value: quote(value, safe="")),
+    st.sampled_from([str(10**9), "9" * 30, "-1", "abc", "\x00", "1\n", "Zm9v"]).map(
+        lambda raw: urlsafe_base64_encode(force_bytes(raw))
+    ),
+)
+TOKENS = st.one_of(
+    st.just("set-password"),
+    FUZZ.map(lambda value: quote(value, safe="")),
+    st.from_regex(r"[0-9a-z]{1,8}-[0-9a-f]{1,40}", fullmatch=True),
+)
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_password_reset_confirm(login_user, data):
+    """The link of the reset e-mail: a bad uid or token shows the "link has expired" page; after
+    a good link the set-password form refuses bad passwords with a reason."""
+    uid = urlsafe_base64_encode(force_bytes(login_user.pk))
+    token = default_token_generator.make_token(login_user)
+    how = data.draw(st.sampled_from(["valid link", "valid link", "bad uid", "bad token"]))
+    base = {"new_password1": [NEW_PASSWORD], "new_password2": [NEW_PASSWORD, NEW_PASSWORD + "x"]}
+    payload = draw_payload(data, base)
+    client = web_client()
+    with rolled_back():
+        if how == "valid link":
+            # The link itself redirects to the form, keeping the token in the session.
+            url = client.get(f"/accounts/reset/{uid}/{token}/").url
+            assert url == f"/accounts/reset/{uid}/set-password/"
+        else:
+            bad_uid = data.draw(UIDS) if how == "bad uid" else uid
+            if how == "bad uid" and ResetConfirm().get_user(unquote(bad_uid)) == login_user:
+                reject()  # another spelling of the user's own id (base64 "NQ" and "NR" both read 5)
+            url = "/accounts/reset/{}/{}/".format(
+                bad_uid, data.draw(TOKENS) if how == "bad token" else token
+            )
+        method = data.draw(st.sampled_from(["post", "post", "get"]))
+        response = send(client, "password_reset_confirm", method, url, data=payload)
+        if how != "valid link":
+            assert response.status_code in (200, 404), response.status_code
+            if response.status_code == 200:
+                assert response.context["validlink"] is False
+        elif response.status_code == 200 and method == "post":
+            assert_says_why(response, required=True)
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_password_change(login_user, data):
+    base = {
+        "old_password": [login_user.raw_password, "not-the-password"],
+        "new_password1": [NEW_PASSWORD],
+        "new_password2": [NEW_PASSWORD, ""],
+    }
+    payload = draw_payload(data, base)
+    with rolled_back():
+        client = web_client(login_user)
+        url = "/accounts/password_change/"
+        response = send(client, "password_change", "post", url, data=payload)
+        if response.status_code == 200:
+            assert_says_why(response, required=True)
+
+
+@pytest.fixture
+def invitations(admin):
+    """The tokens of a pending, an expired and a used invitation of the admin's enterprise."""
+
+    def invite(email):
+        return portal_services.invitation_create(
+            enterprise=admin.enterprise, by=admin, email=email, site_url="http://testserver/"
+        )
+
+    expired = invite("expired@qiye.example.cn")
+    Invitation.objects.filter(pk=expired.pk).update(
+        created_at=expired.created_at - Invitation.VALID_FOR - datetime.timedelta(minutes=1)
+    )
+    used = invite("used@qiye.example.cn")
+    portal_services.invitation_accept(
+        invitation=used, username="fuzz-used", full_name="李四", password=NEW_PASSWORD
+    )
+    return {
+        "pending": invite("colleague@qiye.example.cn").token,
+        "expired": expired.token,
+        "used": used.token,
+    }
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_invitation_accept(invitations, data):
+    """The invited colleague's page: only the pending token shows the form (and refuses bad
+    accounts with a reason); an unknown, expired or used token is refused with its reason."""
+    which = data.draw(st.sampled_from(["pending", "pending", "expired", "used", "unknown", "fuzz"]))
+    if which == "unknown":
+        token = "x" * 43
+    elif which == "fuzz":
+        token = quote(data.draw(FUZZ), safe="")
+    else:
+        token = invitations[which]
+    base = plausible(portal_forms.InvitationAcceptForm(email="colleague@qiye.example.cn"))
+    base.update(
+        username=["fuzz-colleague", "fuzz-used", "FUZZ-USED"],
+        full_name=["王五"],
+        password1=[NEW_PASSWORD],
+        password2=[NEW_PASSWORD],
+    )
+    payload = draw_payload(data, base)
+    method = data.draw(st.sampled_from(["post", "post", "post", "get"]))
+    with rolled_back():
+        url = f"/invitations/{token}/"
+        response = send(web_client(), "invitation_accept", method, url, data=payload)
+        if which != "pending":
+            assert response.status_code in (404, 410), response.status_code
+        elif response.status_code == 200 and method == "post":
+            assert_says_why(response, required=True)
+
+
 RAW_QUERY = st.one_of(
     st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
     st.lists(
@@ -439,6 +570,130 @@ def test_yearly_figures_add(admin, admin_client, data):
         response = send(client, "yearly_figures", "post", url, data=payload)
         if response.status_code == 200:
             assert_says_why(response, required=True)
+
+
+@pytest.fixture
+def colleague(admin, make_user):
+    """A colleague of the admin who does not administer the enterprise."""
+    return make_user(Role.ENTERPRISE, enterprise=admin.enterprise, email="yg@qiye.example.cn")
+
+
+@pytest.fixture
+def rows(admin, make_user):
+    """The ids of profile rows and invitations: the admin's enterprise's own, another
+    enterprise's, and ids no row has."""
+    other = make_user(Role.ENTERPRISE, is_enterprise_admin=True, email="cfo@qita.example.cn")
+    ids = {"qualification": {}, "yearly_figures": {}, "invitation": {}}
+    for owner, user in (("own", admin), ("other", other)):
+        enterprise = user.enterprise
+        ids["qualification"][owner] = Qualification.objects.create(
+            enterprise=enterprise,
+            kind="tech_sme",
+            recognized_on=datetime.date(2023, 5, 20),
+            expires_on=datetime.date(2026, 5, 19),
+        ).pk
+        ids["yearly_figures"][owner] = YearlyFigures.objects.create(
+            enterprise=enterprise, year=2023, revenue=Decimal("12345.67")
+        ).pk
+        ids["invitation"][owner] = portal_services.invitation_create(
+            enterprise=enterprise, by=user, email="xin@qiye.example.cn", site_url="http://t/"
+        ).pk
+    return ids
+
+
+def row_url(data, ids: dict, path: str) -> tuple[str, str]:
+    """A row's URL with its own id, another enterprise's, a missing one or a non-number."""
+    whose = data.draw(st.sampled_from(["own", "own", "other", "missing", "fuzz"]))
+    if whose == "missing":
+        pk = data.draw(st.sampled_from(["0", "99999999", "9" * 30, "-1", "007"]))
+    elif whose == "fuzz":
+        pk = quote(data.draw(FUZZ), safe="")
+    else:
+        pk = str(ids[whose])
+    return whose, path.format(pk=pk)
+
+
+PROFILE_ROWS = {
+    "qualification": ("/enterprise/profile/qualifications/{pk}/", Qualification),
+    "yearly_figures": ("/enterprise/profile/figures/{pk}/", YearlyFigures),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROFILE_ROWS))
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_profile_row_edit(admin, admin_client, rows, kind, data):
+    """Changing an existing qualification or year's figures; another enterprise's row is not
+    found."""
+    path, model = PROFILE_ROWS[kind]
+    whose, url = row_url(data, rows[kind], path)
+    form_class = {
+        "qualification": portal_forms.QualificationForm,
+        "yearly_figures": portal_forms.YearlyFiguresForm,
+    }[kind]
+    base = plausible(form_class(enterprise=admin.enterprise))
+    if kind == "qualification":
+        base.update(recognized_on=["2023-05-20"], expires_on=["2026-05-19"], kind=["tech_sme"])
+    else:
+        base["year"] = ["2023", "2022"]
+    payload = draw_payload(data, base)
+    with rolled_back():
+        response = send(admin_client, f"{kind}_edit", "post", url, data=payload)
+        if whose == "other":
+            assert response.status_code == 404
+            assert model.objects.filter(pk=rows[kind]["other"]).exists()
+        if response.status_code == 200:
+            assert_says_why(response, required=True)
+
+
+@pytest.mark.parametrize("kind", sorted(PROFILE_ROWS))
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_profile_row_delete(rows, admin_client, colleague, kind, data):
+    """The delete confirmation (GET) and the deletion (POST): the admin deletes the enterprise's
+    own rows only; a colleague who is not its admin is refused."""
+    path, model = PROFILE_ROWS[kind]
+    whose, url = row_url(data, rows[kind], path + "delete/")
+    who = data.draw(st.sampled_from(["admin", "admin", "admin", "colleague"]))
+    client = admin_client if who == "admin" else web_client(colleague)
+    method = data.draw(st.sampled_from(["post", "post", "get"]))
+    payload = draw_payload(data, {})
+    with rolled_back():
+        response = send(client, f"{kind}_delete", method, url, data=payload)
+        refused = whose == "other" or who == "colleague"
+        if refused:
+            assert response.status_code in (403, 404)
+        if refused and whose in rows[kind]:
+            assert model.objects.filter(pk=rows[kind][whose]).exists()
+        elif whose == "own":
+            assert response.status_code == (302 if method == "post" else 200)
+            assert model.objects.filter(pk=rows[kind]["own"]).exists() == (method == "get")
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_invitation_create(admin, admin_client, data):
+    base = {"email": ["colleague@qiye.example.cn", "CFO@qiye.example.cn", " Xin@QIYE.example.cn "]}
+    payload = draw_payload(data, base)
+    with rolled_back():
+        url = "/enterprise/invitations/new/"
+        response = send(admin_client, "invitation_create", "post", url, data=payload)
+        if response.status_code == 200:
+            assert_says_why(response, required=True)
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_invitation_revoke(rows, admin_client, data):
+    whose, url = row_url(data, rows["invitation"], "/enterprise/invitations/{pk}/withdraw/")
+    payload = draw_payload(data, {})
+    with rolled_back():
+        response = send(admin_client, "invitation_revoke", "post", url, data=payload)
+        if whose == "other":
+            assert response.status_code == 404
+            assert Invitation.objects.filter(pk=rows["invitation"]["other"]).exists()
+        elif whose == "own":
+            assert response.status_code == 302
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,6 +813,215 @@ def test_objection(publicized, data):
         response = send(web_client(), "objection", "post", url, data=payload)
         if response.status_code == 302 and not str(payload.get("text", "")).strip():
             assert error_messages(response), "an empty objection was not explained"
+
+
+@pytest.fixture
+def cosigning(submitted, reviewer):
+    """The case accepted and sent to its responsible units for 会签."""
+    case_services.transition(application_id=submitted.pk, user=reviewer, action="accept")
+    return case_services.transition(
+        application_id=submitted.pk, user=reviewer, action="request_cosign"
+    )
+
+
+@pytest.fixture
+def cosign_reviewers(cosigning, make_user):
+    """A reviewer of each unit asked, keyed by its request's id."""
+    reviewers = {
+        request.pk: make_user(
+            Role.BUREAU,
+            bureau_name=request.bureau.name,
+            city=request.bureau.city.name,
+            bureau_position=BureauPosition.REVIEWER,
+        )
+        for request in cosigning.cosigns.select_related("bureau__city")
+    }
+    assert len(reviewers) >= 2, "the item should ask more than one unit for co-review"
+    return reviewers
+
+
+@pytest.fixture
+def cosign_clients(cosign_reviewers, reviewer):
+    """The units' reviewers, and the lead bureau's reviewer, who was not asked."""
+    clients = {pk: web_client(user) for pk, user in cosign_reviewers.items()}
+    return {**clients, "lead": web_client(reviewer)}
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_cosign_answer(cosigning, cosign_reviewers, cosign_clients, data):
+    """A unit's answer to a co-review request: its own request, another unit's, ids no request
+    has, and case numbers that are not there; a refused answer says why."""
+    requests = sorted(cosign_reviewers)
+    who = data.draw(st.sampled_from([*requests, "lead"]))
+    own = [who] * 3 if who != "lead" else []
+    pk = data.draw(st.sampled_from([*own, *requests, 0, 99999999, 10**20]))
+    reference = cosigning.reference
+    if data.draw(st.integers(0, 4)) == 0:
+        reference = data.draw(FUZZ)
+    base = plausible(CosignAnswerForm())
+    base["comment"] = ["同意该企业申报。", "", "意" * 2001, "同意\x00"]  # the last two: refused
+    payload = draw_payload(data, base)
+    url = f"/cases/{quote(reference, safe='')}/cosign/{pk}/"
+    answered = who != "lead" and data.draw(st.integers(0, 5)) == 0
+    with rolled_back():
+        if answered:  # the unit has answered already, in another tab
+            case_services.cosign_answer(
+                request_id=who, user=cosign_reviewers[who], opinion="agree", comment="同意。"
+            )
+        response = send(cosign_clients[who], "cosign_answer", "post", url, data=payload)
+        if response.status_code != 302:
+            return
+        form = CosignAnswerForm(as_posted(payload))
+        said = " ".join(error_messages(response))
+        if not form.is_valid():
+            assert said, "an invalid co-review answer was not explained"
+            for error in form.errors.get("comment", []):
+                assert error in said, f"the comment's problem was not said: {error}"
+        elif pk != who or answered:
+            assert said, "an answer to someone else's or an answered co-review was not refused"
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_application_start(admin, admin_client, data):
+    """The 申请 button on a policy page: a key of an item, of no item, or not a key at all."""
+    key = data.draw(st.sampled_from(["ts2019-hitech-new", *CLAIM_ITEMS, "no-such-item"]))
+    if data.draw(st.integers(0, 3)) == 0:
+        key = quote(data.draw(FUZZ), safe="")
+    payload = draw_payload(data, {})
+    with rolled_back():
+        url = f"/applications/new/{key}/"
+        response = send(admin_client, "application_start", "post", url, data=payload)
+        if key in ("ts2019-hitech-new", *CLAIM_ITEMS):
+            assert response.status_code == 302
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_queue_filters(submitted, staff_clients, data):
+    """The bureau queue's filter form (GET); a bad value is ignored, never an error page."""
+    form = QueueFilterForm()
+    form.fields["item"].queryset = form.fields["district"].queryset = Region.objects.none()
+    base = plausible(form)
+    base.update(
+        item=[str(submitted.item_id), ""],
+        district=[str(submitted.enterprise.district_id or ""), ""],
+        page=["1", "2", "last"],
+        export=["", "xlsx"],
+    )
+    client = staff_clients[data.draw(st.sampled_from(sorted(staff_clients)))]
+    with rolled_back():
+        if data.draw(st.booleans()):
+            query = {"QUERY_STRING": data.draw(RAW_QUERY)}
+            response = send(client, "queue", "get", "/bureau/cases/", **query)
+        else:
+            payload = draw_payload(data, base)
+            response = send(client, "queue", "get", "/bureau/cases/", data=payload)
+        assert response.status_code in (200, 404)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages of the catalogue administrators, and the buttons that post no form
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue_admin(make_user):
+    return make_user(Role.CATALOGUE_ADMIN, email="zc@kjj.example.cn")
+
+
+@pytest.fixture
+def catalogue_admin_client(catalogue_admin):
+    return web_client(catalogue_admin)
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_audit_export(submitted, catalogue_admin_client, data):
+    """The audit log download (a GET form): a good period and format give the file, anything
+    else the form again with what was wrong."""
+    base = plausible(AuditExportForm())
+    today = datetime.date.today()
+    base.update(
+        since=[str(today), str(today - datetime.timedelta(days=1)), ""],
+        until=[str(today), ""],
+        kind=["case event", "profile change"],  # not a field: the form has no kind filter
+    )
+    client = catalogue_admin_client
+    with rolled_back():
+        if data.draw(st.booleans()):
+            query = {"QUERY_STRING": data.draw(RAW_QUERY)}
+            response = send(client, "audit_export", "get", "/manage/audit/", **query)
+        else:
+            payload = draw_payload(data, base)
+            response = send(client, "audit_export", "get", "/manage/audit/", data=payload)
+        assert response.status_code in (200, 400)
+        if response.status_code != 200:
+            return
+        if response.has_header("Content-Disposition"):
+            form = AuditExportForm(response.wsgi_request.GET)
+            assert form.is_valid(), f"a file for a bad request: {form.errors}"
+            STATUSES["audit_export", "200 with a file"] += 1
+        else:
+            assert_says_why(response, required=response.context["form"].is_bound)
+
+
+PREVIEW_ITEMS = [*CLAIM_ITEMS, "ts2019-techsme-provincial-new"]
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_admin_item_preview(catalogue_admin_client, data):
+    """The admin's preview of an item for typed-in facts (money, whole-number, yes/no, choice
+    and date inputs)."""
+    item = IncentiveItem.objects.get(key=data.draw(st.sampled_from(PREVIEW_ITEMS)))
+    base = plausible(PreviewForm(item=item))
+    base["on_date"] = [datetime.date.today().isoformat(), "2024-05-20"]
+    payload = draw_payload(data, base)
+    url = f"/admin/incentives/incentiveitem/{item.pk}/preview/"
+    with rolled_back():
+        response = send(catalogue_admin_client, "admin_item_preview", "post", url, data=payload)
+        if response.status_code == 200:
+            assert_says_why(response, required=False)
+
+
+BUTTONS = {
+    # form: (URL, who presses it)
+    "inbox_read": ("/inbox/", "admin"),
+    "notices_read": ("/enterprise/notices/read/", "admin"),
+    "recompute_start": ("/manage/recompute/", "catalogue_admin"),
+    "logout": ("/accounts/logout/", "admin"),
+}
+
+
+@pytest.mark.parametrize("form", sorted(BUTTONS))
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_buttons(admin, catalogue_admin, form, data):
+    """Forms that are one button: whatever else is posted along is ignored."""
+    url, who = BUTTONS[form]
+    payload = draw_payload(data, {})
+    with rolled_back():
+        client = web_client({"admin": admin, "catalogue_admin": catalogue_admin}[who])
+        response = send(client, form, "post", url, data=payload)
+        assert response.status_code == 302
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_set_language(db, data):
+    """The language switch in the page header; it never sends anyone to another site."""
+    base = {
+        "language": ["zh-hans", "en"],
+        "next": ["/", "/policies/?q=孵化器", "https://evil.example/", "//evil.example/", "/\\x"],
+    }
+    payload = draw_payload(data, base)
+    with rolled_back():
+        response = send(web_client(), "set_language", "post", "/i18n/setlang/", data=payload)
+        assert response.status_code == 302
+        target = urlsplit(response.url)
+        assert target.scheme in ("", "http") and target.netloc in ("", "testserver"), response.url
 
 
 # ---------------------------------------------------------------------------------------------
