@@ -331,16 +331,18 @@ def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> 
     for path in paths:
         data = files.load_yaml(path)
         doc = data["document"]
-        if PolicyDocument.objects.filter(key=doc["key"]).exists() and not update:
-            counts["skipped"] += 1
-            continue
         try:
             region = Region.objects.get(name=doc["region"], level__in=["city", "province"])
         except Region.DoesNotExist as exc:
             raise CatalogueError(
                 [f"{path.name}: region {doc['region']} is not in organisations.yaml"]
             ) from exc
+        # Bureaus a file names are added even to a kept document (nothing is changed or
+        # removed): targets and annexes loaded later may name them.
         _load_bureaus(region, data.get("bureaus") or [])
+        if PolicyDocument.objects.filter(key=doc["key"]).exists() and not update:
+            counts["skipped"] += 1
+            continue
         names = _bureaus_by_name(region)
         document, _ = PolicyDocument.objects.update_or_create(
             key=doc["key"],

@@ -45,6 +45,22 @@ def test_admin_edits_survive_a_plain_reload_but_not_an_update(db):
     assert item.summary != "管理员修改过的摘要"
 
 
+def test_a_bureau_added_to_a_kept_documents_file_is_created_for_the_targets(db):
+    """A database loaded before a file named a new unit: a plain reload adds the unit (and
+    changes nothing else), so the targets that name it load."""
+    from dashboard.models import Target
+    from portal.models import Bureau
+
+    office = Bureau.objects.get(city__name="廊坊市", name="市开发区改革发展办公室")
+    Target.objects.filter(lead_bureaus=office).delete()
+    office.delete()
+    before = _counts()
+    call_command("load_catalogue", verbosity=0)
+    assert Bureau.objects.filter(city__name="廊坊市", name="市开发区改革发展办公室").exists()
+    assert _counts() == before
+    assert Target.objects.get(key="lf2023-dev-zone-revenue-growth").lead_bureaus.count() == 3
+
+
 def _broken_copy(tmp_path: Path, change) -> Path:
     source = files.DOCUMENTS_DIR / "000_tangshan_2019.yaml"
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
