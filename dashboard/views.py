@@ -247,7 +247,7 @@ class PerformanceView(SnapshotPageMixin, TemplateView):
             "",
             _("Received"),
             _("Decided"),
-            _("Open"),
+            _("Still open"),
             _("Overdue"),
             _("Median working days to decision"),
         ]
