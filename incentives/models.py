@@ -489,14 +489,21 @@ class MatchStatus(models.TextChoices):
 class Match(models.Model):
     """What one enterprise can get from one item, as of a date, and why (政策找企业)."""
 
+    # No index of their own: the unique (enterprise, item) and the (item, status) indexes lead
+    # with them, and each index is written for every one of millions of rows.
     enterprise = models.ForeignKey(
         "portal.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.CASCADE,
         related_name="matches",
+        db_index=False,
     )
     item = models.ForeignKey(
-        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="matches"
+        IncentiveItem,
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=24, choices=MatchStatus.choices)
     estimate_kind = models.CharField(_("estimate"), max_length=12, blank=True)
@@ -526,6 +533,10 @@ class Match(models.Model):
     )
     as_of = models.DateField(_("as of"))
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+    # A hash of everything the row was computed from (the item's spec and rule version, the
+    # date, the language, the profile facts the item reads), written by the full recompute so
+    # that a second run skips rows whose inputs did not change; None when written otherwise.
+    inputs_hash = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("match")
@@ -664,3 +675,19 @@ class RecomputeJob(models.Model):
             if self.total
             else (100 if self.status == "done" else 0)
         )
+
+
+class CatalogueVersion(models.Model):
+    """One row whose number grows with every change to the published catalogue (documents,
+    measures, items, rules, conditions, the annex, bureaus). The public catalogue pages are
+    rendered once per version and kept in each process's cache (``incentives/caching.py``)."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("catalogue version")
+        verbose_name_plural = _("catalogue versions")
+
+    def __str__(self) -> str:
+        return str(self.number)

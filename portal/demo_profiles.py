@@ -7,6 +7,7 @@ here. Nothing in this module touches the database (portal.demo writes the plans)
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -222,7 +223,7 @@ class ProfileGenerator:
         elif district.name.endswith("区") and "开发区" not in district.name:
             places[city.name + district.name] = 8
         trade_names = self.data["trade_names"] + local["trade_names"] * 2
-        while True:
+        for attempt in itertools.count():
             word = rng.choice(sector["words"])
             if sector["tech"] >= 0.5 and word[-2:] not in ("科技", "技术") and rng.random() < 0.3:
                 word += "科技"
@@ -234,6 +235,10 @@ class ProfileGenerator:
                     else "股份有限公司"
                 )
             name = f"{_pick(rng, places)}{rng.choice(trade_names)}{word}{form}"
+            if attempt >= 20:
+                # A district's names run out at city scale (the benchmark's 100,000): number the
+                # trade name as registries do (华信二号科技有限公司) rather than draw forever.
+                name = name.removesuffix(form) + f"{attempt - 19}号{form}"
             if name not in self.names:
                 self.names.add(name)
                 return name
