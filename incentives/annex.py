@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from incentives import caching
 from incentives.models import Assignment, AssignmentRole, Measure, PolicyDocument
 from portal.models import Bureau, BureauAlias
 
@@ -152,6 +153,7 @@ class AnnexResource(resources.ModelResource):
                 Assignment(measure=instance, bureau=bureau, role=role, position=n)
                 for n, bureau in enumerate(wanted)
             )
+            caching.bump()  # bulk_create sends no signal
 
 
 def read_dataset(path: Path) -> tablib.Dataset:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from incentives import caching
 from incentives.catalogue import files
 from incentives.engine import ItemSpec, ItemVerdict, evaluate_item, validate_condition
 from incentives.models import (
@@ -205,6 +206,7 @@ def _sync_assignments(
             Assignment(measure=measure, item=item, bureau_id=b, role=r, position=p)
             for b, r, p in wanted
         )
+        caching.bump()  # bulk_create sends no signal
 
 
 def _load_item(
@@ -263,6 +265,7 @@ def _load_item(
         for group in ("all", "any")
         for n, c in enumerate(conditions.get(group) or [])
     )
+    caching.bump()  # bulk_create sends no signal
     item.golden_cases.all().delete()
     for case in data.get("golden") or []:
         expect = case.get("expect") or {}

@@ -1,22 +1,39 @@
 """Public pages of the catalogue: no login needed."""
 
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from incentives import selectors, services
+from incentives import caching, selectors, services
 from incentives.calculator import CalculatorForm, calculate
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
 from incentives.presentation import group_results, present_items
 from portal.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
-from portal.models import Bureau
+from portal.models import Bureau, Role
 
 
 class CatalogueView(ListView):
+    """The catalogue with its filters. The content is the same for every visitor: rendered once
+    per catalogue version, day, language and query (``incentives/caching.py``)."""
+
     template_name = "incentives/catalogue.html"
+    content_template_name = "incentives/_catalogue_content.html"
     paginate_by = 20
     context_object_name = "items"
+
+    def get(self, request, *args, **kwargs):
+        on = services.today()
+
+        def render():
+            self.object_list = self.get_queryset()
+            return render_to_string(self.content_template_name, self.get_context_data(), request)
+
+        content = caching.cached_content(caching.content_key(request, on=on), render)
+        return TemplateResponse(request, self.template_name, {"content": mark_safe(content)})  # noqa: S308 - rendered by our template
 
     def get_queryset(self):
         self.form = CatalogueFilterForm(self.request.GET or None)
@@ -33,10 +50,34 @@ class CatalogueView(ListView):
 
 
 class ItemDetailView(DetailView):
+    """An item's 申兑指南. Enterprise users see an "apply" button of their own; for everyone else
+    the content is cached like the catalogue's."""
+
     template_name = "incentives/item_detail.html"
+    content_template_name = "incentives/_item_content.html"
     context_object_name = "item"
     slug_field = "key"
     slug_url_kwarg = "key"
+
+    def get(self, request, *args, **kwargs):
+        def render():
+            self.object = self.get_object()
+            context = self.get_context_data(object=self.object)
+            return {
+                "title": self.object.name,
+                "content": render_to_string(self.content_template_name, context, request),
+            }
+
+        if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
+            page = render()
+        else:
+            key = caching.content_key(request, on=services.today(), variant="public")
+            page = caching.cached_content(key, render)
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {"title": page["title"], "content": mark_safe(page["content"])},  # noqa: S308 - rendered by our template
+        )
 
     def get_queryset(self):
         return selectors.items_public().prefetch_related("conditions")

@@ -1,0 +1,75 @@
+"""The public catalogue pages are the same for every visitor who cannot apply, and they change
+only when the catalogue does (or the day turns: windows open and close). Their content is
+rendered once per catalogue version, day, language and query string, and kept in the process's
+cache (settings ``CACHES``); the version is one row in the database, bumped by a signal on every
+change to a catalogue table, so every gunicorn worker sees an edit at once.
+
+One cheap query (the version) replaces the page's queries and rendering on a hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
+
+# What the public catalogue pages show: a change to any of these is a new version.
+CATALOGUE_MODELS = (
+    "incentives.Fact",
+    "incentives.PolicyDocument",
+    "incentives.Measure",
+    "incentives.IncentiveItem",
+    "incentives.AwardRule",
+    "incentives.Condition",
+    "incentives.Assignment",
+    "incentives.CrossItemLimit",
+    "portal.Region",
+    "portal.Bureau",
+    "portal.BureauAlias",
+)
+TIMEOUT = 3600
+
+
+def current_version() -> int:
+    from incentives.models import CatalogueVersion
+
+    return CatalogueVersion.objects.values_list("number", flat=True).first() or 0
+
+
+def bump(**kwargs) -> None:
+    from incentives.models import CatalogueVersion
+
+    if not CatalogueVersion.objects.update(number=F("number") + 1):
+        CatalogueVersion.objects.create(number=1)
+
+
+def connect() -> None:
+    for label in CATALOGUE_MODELS:
+        model = apps.get_model(label)
+        uid = f"catalogue-version-{label}"
+        post_save.connect(bump, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(bump, sender=model, dispatch_uid=uid + "-delete")
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                bump, sender=field.remote_field.through, dispatch_uid=uid + field.name
+            )
+
+
+def content_key(request, *, on, variant: str = "") -> str:
+    query = sorted(request.GET.lists())
+    digest = hashlib.blake2b(repr((request.path, query)).encode(), digest_size=16).hexdigest()
+    language = translation.get_language() or ""
+    return f"catalogue-page:{current_version()}:{on.isoformat()}:{language}:{variant}:{digest}"
+
+
+def cached_content(key: str, render) -> str:
+    """The cached content under ``key``, or ``render()``'s, stored for next time."""
+    content = cache.get(key)
+    if content is None:
+        content = render()
+        cache.set(key, content, TIMEOUT)
+    return content
