@@ -9,12 +9,22 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from dashboard import selectors, services
 from dashboard.models import LiveSource, Target, TargetFigure
 from portal.models import Region, Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages below are checked in English (the msgids); the pages show them in Chinese."""
+    with translation.override("en"):
+        yield
+
+
 TODAY = datetime.date(2026, 11, 22)
 
 
