@@ -15,7 +15,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import translation
+from django.utils import timezone, translation
 
 # What the public catalogue pages show: a change to any of these is a new version.
 CATALOGUE_MODELS = (
@@ -34,16 +34,19 @@ CATALOGUE_MODELS = (
 TIMEOUT = 3600
 
 
-def current_version() -> int:
+def current_version() -> str:
+    """The catalogue's version: its number and the moment of the change (a number alone can
+    come back after a rolled-back transaction, with other contents)."""
     from incentives.models import CatalogueVersion
 
-    return CatalogueVersion.objects.values_list("number", flat=True).first() or 0
+    row = CatalogueVersion.objects.values_list("number", "changed_at").first()
+    return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
 
 
 def bump(**kwargs) -> None:
     from incentives.models import CatalogueVersion
 
-    if not CatalogueVersion.objects.update(number=F("number") + 1):
+    if not CatalogueVersion.objects.update(number=F("number") + 1, changed_at=timezone.now()):
         CatalogueVersion.objects.create(number=1)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incentives import matching, selectors, services
+from incentives import caching, matching, selectors, services
 from incentives.engine import evaluate_item
 from incentives.models import IncentiveItem
 from portal.models import Region
@@ -165,12 +165,32 @@ class CalculatedMatch:
     failed: list[str] = field(default_factory=list)
 
 
+# Per process: (catalogue version, city id) → the city's items with their engine specs. Kept as
+# objects, not in the cache framework (which would pickle them on every read).
+_PREPARED: dict[tuple[str, int], list] = {}
+
+
+def _prepared(city: Region) -> list[tuple[IncentiveItem, Any, frozenset[str]]]:
+    """The city's items with their engine specs, built once per catalogue version in each
+    process (a visitor's facts change per request, the catalogue does not)."""
+    key = (caching.current_version(), city.pk)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        declared = services.facts_declared()
+        prepared = [
+            (item, services.item_spec(item=item, facts=declared), matching.claim_keys(item))
+            for item in selectors.calculator_items(city=city)
+        ]
+        if any(version != key[0] for version, _city in _PREPARED):
+            _PREPARED.clear()  # an older catalogue
+        _PREPARED[key] = prepared
+    return prepared
+
+
 def calculate(*, city: Region, facts: dict[str, Any], on: datetime.date) -> list[CalculatedMatch]:
-    declared = services.facts_declared()
     results = []
-    for item in selectors.calculator_items(city=city):
-        spec = services.item_spec(item=item, facts=declared)
-        verdict = evaluate_item(spec, facts, on=on, claim_keys=matching.claim_keys(item))
+    for item, spec, claim in _prepared(city):
+        verdict = evaluate_item(spec, facts, on=on, claim_keys=claim)
         estimate = verdict.estimate
         results.append(
             CalculatedMatch(

@@ -279,6 +279,6 @@ def calculator_items(*, city: Region) -> list[IncentiveItem]:
             beneficiary__in=["enterprise", "platform", "team"],
         )
         .select_related("measure__document__region")
-        .prefetch_related("rules", "conditions")
+        .prefetch_related("rules", "conditions", *_assignments_prefetch())
         .order_by("measure__document_id", "measure__position", "position")
     )
