@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from dashboard.models import (
     TargetValue,
 )
 from incentives.models import PolicyDocument
+from incentives.rules import _decimal as to_decimal
 from portal.models import Bureau, BureauAlias, Region, Role, User
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "incentives" / "catalogue"
@@ -286,13 +287,10 @@ def _figure_for(indicator: IndexIndicator, raw: Any, counts: dict | None):
 
 
 def _decimal(value) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
+    """A figure as typed or read from a cell ("1,234.5", " 7 "); None if it is no number."""
+    if value is None or isinstance(value, bool):
         return None
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
+    return to_decimal(str(value).strip().replace(",", ""))
 
 
 @transaction.atomic
