@@ -26,12 +26,12 @@ pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.postgres]
 FIGURES = Path(__file__).resolve().parents[2] / "var" / "reliability"
 
 
-def wait_for(predicate, timeout=120):
+def wait_for(predicate, timeout=120, interval=0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.5)
+        time.sleep(interval)
     return False
 
 
@@ -114,7 +114,9 @@ def test_a_worker_killed_mid_task_hands_it_on_and_the_result_is_the_same(
     transactional_db, make_user, smtp_server, own_redis, monkeypatch
 ):
     call_command("load_catalogue", verbosity=0)
-    for n in range(12):
+    # The full recompute goes one enterprise per step at this size (progress shows), each step a
+    # few tens of milliseconds: 60 enterprises leave time to kill the worker in the middle.
+    for n in range(60):
         qualified_enterprise(make_user, n)
     admin = make_user(Role.CATALOGUE_ADMIN)
     controller, _ = smtp_server
@@ -127,7 +129,7 @@ def test_a_worker_killed_mid_task_hands_it_on_and_the_result_is_the_same(
     from incentives import services as catalogue
 
     job = catalogue.recompute_all_start(user=admin)
-    assert wait_for(lambda: RecomputeJob.objects.get(pk=job.pk).done >= 10, 120), (
+    assert wait_for(lambda: RecomputeJob.objects.get(pk=job.pk).done >= 3, 120, interval=0.02), (
         "the recompute never started"
     )
     os.kill(first.pid, signal.SIGKILL)  # killed in the middle of the recompute
