@@ -10,6 +10,8 @@ One cheap query (the version) replaces the page's queries and rendering on a hit
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.apps import apps
 from django.core.cache import cache
@@ -32,6 +34,11 @@ CATALOGUE_MODELS = (
     "portal.BureauAlias",
 )
 TIMEOUT = 3600
+T = TypeVar("T")
+
+# Per process: name → (catalogue version, what was built from it). Kept as objects, not in the
+# cache framework (which would pickle them on every read).
+_BUILT: dict[str, tuple[str, object]] = {}
 
 
 def current_version() -> str:
@@ -41,6 +48,18 @@ def current_version() -> str:
 
     row = CatalogueVersion.objects.values_list("number", "changed_at").first()
     return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+
+
+def per_version(name: str, build: Callable[[], T]) -> T:
+    """What ``build()`` makes of the catalogue, built once per catalogue version in each process
+    (the item plans: a request's data change, the catalogue does not). The version is read
+    before building, so a change committed meanwhile only makes the next call build again."""
+    version = current_version()
+    built = _BUILT.get(name)
+    if built is None or built[0] != version:
+        built = (version, build())
+        _BUILT[name] = built
+    return built[1]  # type: ignore[return-value]
 
 
 def bump(**kwargs) -> None:

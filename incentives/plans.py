@@ -1,0 +1,391 @@
+"""One plan per incentive item: everything the money paths need to know about an item, said once.
+
+Matching one enterprise (Python), matching one item (SQL), the full recompute (PostgreSQL), the
+calculator and the application workflow all ask the same questions of an item — whom does it
+serve, and if not, why not; which facts does it read; which rule is in effect on a date and which
+version of it; what does a verdict look like as a stored ``Match`` row — and they ask its plan.
+
+Plans are built from the catalogue once per catalogue version in each process (the version row
+is bumped by a signal on every catalogue change, ``incentives/caching.py``), so a request or a
+task pays one query for the version, not the catalogue's queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from incentives import caching
+from incentives import facts as fact_readers
+from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
+from incentives.models import AwardRule, CrossItemLimit, EnterpriseNotice, IncentiveItem
+from incentives.rules import rule_in_effect
+from portal.models import Region
+
+# ---------------------------------------------------------------------------------------------
+# Whom an item serves: one declaration, read as a Python predicate and as a SQL filter
+# ---------------------------------------------------------------------------------------------
+
+COMPANY, INSTITUTION = "company", "institution"
+
+# The kinds of organisation each kind of beneficiary covers. ``serves`` and ``scope_q`` are both
+# built from this table, so the two cannot disagree.
+SERVED_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "enterprise": frozenset({COMPANY}),
+        "institution": frozenset({INSTITUTION}),
+        "platform": frozenset({COMPANY, INSTITUTION}),
+        "team": frozenset({COMPANY, INSTITUTION}),
+        "person": frozenset(),  # people, not organisations: no enterprise claims these
+    }
+)
+COMPANY_PREFIX = "9"
+KIND_Q: Mapping[str, Q] = MappingProxyType(
+    {
+        COMPANY: Q(credit_code__startswith=COMPANY_PREFIX),
+        INSTITUTION: ~Q(credit_code__startswith=COMPANY_PREFIX),
+    }
+)
+
+
+def organisation_kind(credit_code: str) -> str:
+    """A code registered by the 工商 authority (first character 9) is a company; the others are
+    public institutions, social organisations and the like (GB 32100-2015)."""
+    return COMPANY if credit_code.startswith(COMPANY_PREFIX) else INSTITUTION
+
+
+class Organisation(Protocol):
+    """What a plan reads of an enterprise: an ``Enterprise`` or a plain row with these."""
+
+    city_id: int
+    credit_code: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Which facts an item reads
+# ---------------------------------------------------------------------------------------------
+
+RULE_FACT_PARAMS = ("base", "input", "insured")
+
+
+def _rule_facts(rule: Mapping[str, Any]) -> Iterable[str]:
+    for name in RULE_FACT_PARAMS:
+        if rule.get(name):
+            yield rule[name]
+    kind = rule.get("kind")
+    # The schedule always reads the year of support; a premium only when its rate or its length
+    # depends on the year (``rules.evaluate_rule``).
+    if kind == "schedule" or (
+        kind == "premium" and (rule.get("rates_by_year") or rule.get("max_years"))
+    ):
+        yield rule.get("year_input", "support_year")
+    for step in rule.get("steps") or []:
+        yield from _rule_facts(step.get("rule") or {})
+
+
+def facts_read(spec: ItemSpec) -> tuple[str, ...]:
+    """Every fact or claim input the item's conditions and rules read, conditions first, in a
+    stable order."""
+    keys = [c["fact"] for group in ("all", "any") for c in spec.conditions.get(group) or []]
+    for rule in spec.rules:
+        keys.extend(_rule_facts(rule))
+    return tuple(dict.fromkeys(keys))
+
+
+def claim_keys(item: IncentiveItem) -> frozenset[str]:
+    """The facts only a claim gives (the item's inputs: the contract amount, the premium paid)."""
+    return frozenset(i["key"] for i in item.inputs or [] if isinstance(i, Mapping) and i.get("key"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------------------
+
+NOTIFYING_SUPPORT = ("money", "status")  # worth telling an enterprise it newly qualifies
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ItemPlan:
+    """One item as every money path sees it (immutable; shared by the requests of a process)."""
+
+    item: IncentiveItem
+    region: Region
+    city_ids: frozenset[int]  # a province's item serves all the province's cities
+    served_kinds: frozenset[str]  # COMPANY, INSTITUTION: from ``SERVED_KINDS``
+    spec: ItemSpec
+    claim_keys: frozenset[str]
+    facts_read: tuple[str, ...]  # ``facts_read(spec)``: conditions' and rules' facts and inputs
+    award_rules: tuple[AwardRule, ...]  # in the order of ``spec.rules``
+    rule_versions: Mapping[int, int]  # award rule id → its latest history id
+    limited: bool  # named by a limit that crosses items (``CrossItemLimit``)
+
+    # What the item is --------------------------------------------------------------------------
+
+    @property
+    def item_id(self) -> int:
+        return self.item.pk
+
+    @property
+    def key(self) -> str:
+        return self.item.key
+
+    @property
+    def name(self) -> str:
+        return self.item.name
+
+    @property
+    def support_kind(self) -> str:
+        return self.item.support_kind
+
+    @property
+    def funding_level(self) -> str:
+        return self.item.funding_level
+
+    @property
+    def beneficiary(self) -> str:
+        return self.item.beneficiary
+
+    # Whom it serves ----------------------------------------------------------------------------
+
+    def serves(self, enterprise: Organisation) -> bool:
+        """Whether the enterprise is inside the item's region and beneficiary kind."""
+        return (
+            enterprise.city_id in self.city_ids
+            and organisation_kind(enterprise.credit_code) in self.served_kinds
+        )
+
+    def serves_kind(self, kind: str) -> bool:
+        return kind in self.served_kinds
+
+    @property
+    def scope_q(self) -> Q:
+        """The enterprises the item serves, as a filter over ``portal.Enterprise``."""
+        if not self.served_kinds or not self.city_ids:
+            return Q(pk__in=[])
+        kinds = Q()
+        if self.served_kinds != frozenset(KIND_Q):
+            (kind,) = self.served_kinds
+            kinds = KIND_Q[kind]
+        return Q(city_id__in=sorted(self.city_ids)) & kinds
+
+    def scope_refusal(self, enterprise: Organisation) -> str | None:
+        """None when the item serves the enterprise, else why not, in words."""
+        if not self.served_kinds:
+            return _("This item is for individual people; an organisation cannot claim it.")
+        if enterprise.city_id not in self.city_ids:
+            return _("This item only serves enterprises in %(region)s.") % {
+                "region": self.region.name
+            }
+        kind = organisation_kind(enterprise.credit_code)
+        if kind in self.served_kinds:
+            return None
+        if kind == INSTITUTION:
+            return _(
+                "This item is for companies; the applicant is registered as an institution "
+                "(its credit code does not start with 9)."
+            )
+        return _(
+            "This item is for public institutions, social organisations and the like, "
+            "not for companies."
+        )
+
+    # Its rule ----------------------------------------------------------------------------------
+
+    def rule_on(self, on: datetime.date) -> AwardRule | None:
+        """The award rule in effect on a date (of the item's dated versions), or None."""
+        chosen = rule_in_effect(self.spec.rules, on)
+        if chosen is None:
+            return None
+        for rule, as_rule in zip(self.award_rules, self.spec.rules, strict=True):
+            if as_rule is chosen:
+                return rule
+        return None
+
+    def rule_version(self, rule: AwardRule | None) -> int | None:
+        """The version a stored match names: the rule's latest history row."""
+        return self.rule_versions.get(rule.pk) if rule is not None else None
+
+    @property
+    def profile_facts(self) -> tuple[str, ...]:
+        """The facts read from an enterprise's profile (claim inputs left out)."""
+        return tuple(
+            k for k in self.facts_read if k in fact_readers.READERS and k not in self.claim_keys
+        )
+
+    # Verdicts and stored rows ------------------------------------------------------------------
+
+    def evaluate(self, facts: Mapping[str, Any], *, on: datetime.date) -> ItemVerdict:
+        """The verdict for a profile's (or a visitor's) facts: claim facts are left to the claim."""
+        return evaluate_item(self.spec, facts, on=on, claim_keys=self.claim_keys)
+
+    def match_fields(self, verdict: ItemVerdict, *, on: datetime.date) -> dict[str, Any]:
+        """A verdict as the columns of a stored ``Match`` (the limits' columns are not its
+        business: they start empty and the limits that cross items fill them)."""
+        estimate = verdict.estimate
+        rule = self.rule_on(on)
+        return {
+            "status": verdict.verdict,
+            "estimate_kind": estimate.kind if estimate else "",
+            "amount": estimate.amount if estimate else None,
+            "minimum": estimate.minimum if estimate else None,
+            "maximum": estimate.maximum if estimate else None,
+            "breakdown": estimate.breakdown if estimate else "",
+            "reasons": verdict.reasons,
+            "missing": verdict.missing,
+            "failed": verdict.failed,
+            "rule_id": rule.pk if rule else None,
+            "rule_version": self.rule_version(rule),
+            "as_of": on,
+        }
+
+    def match_row(self, enterprise_id: int, verdict: ItemVerdict, on: datetime.date):
+        """The ``Match`` row a verdict is stored as (not saved)."""
+        from incentives.models import Match
+
+        return Match(
+            enterprise_id=enterprise_id,
+            item=self.item,
+            limited_amount=None,
+            limited_maximum=None,
+            limit_notes=[],
+            excluded=False,
+            **self.match_fields(verdict, on=on),
+        )
+
+    # Telling the enterprise --------------------------------------------------------------------
+
+    @property
+    def notifies(self) -> bool:
+        """Money or a status to apply for: an enterprise that newly qualifies is told."""
+        return self.item.support_kind in NOTIFYING_SUPPORT
+
+    def newly_eligible_notice(self) -> tuple[str, str]:
+        """(the notice's key, its message in the active language) for "you now qualify"."""
+        return (
+            f"eligible:{self.item.key}",
+            _("You now qualify for “%(item)s”.") % {"item": self.item.name},
+        )
+
+    def newly_eligible(self, enterprise_id: int) -> EnterpriseNotice:
+        key, message = self.newly_eligible_notice()
+        return EnterpriseNotice(
+            enterprise_id=enterprise_id,
+            item=self.item,
+            kind=EnterpriseNotice.Kind.NEWLY_ELIGIBLE,
+            key=key,
+            message=message,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and finding plans
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Catalogue:
+    by_id: Mapping[int, ItemPlan]  # in the catalogue's order (document, measure, position)
+    by_scope: Mapping[tuple[int, str], tuple[ItemPlan, ...]]  # (city id, kind) → plans
+
+
+def _items(ids: Iterable[int] | None = None) -> list[IncentiveItem]:
+    from incentives import selectors
+
+    items = selectors.items_public().prefetch_related("conditions")
+    if ids is not None:
+        items = items.filter(pk__in=list(ids))
+    return list(items)
+
+
+def _build(items: list[IncentiveItem]) -> _Catalogue:
+    from incentives import services
+
+    declared = services.facts_declared()
+    cities: dict[int, list[int]] = defaultdict(list)
+    for pk, parent in Region.objects.filter(level=Region.Level.CITY).values_list("pk", "parent_id"):
+        cities[parent].append(pk)
+    limited = set(
+        CrossItemLimit.items.through.objects.filter(
+            incentiveitem_id__in=[i.pk for i in items]
+        ).values_list("incentiveitem_id", flat=True)
+    )
+    versions = dict(
+        AwardRule.history.filter(item_id__in=[i.pk for i in items])
+        .values("id")
+        .annotate(latest=Max("history_id"))
+        .values_list("id", "latest")
+    )
+    by_id: dict[int, ItemPlan] = {}
+    by_scope: dict[tuple[int, str], list[ItemPlan]] = defaultdict(list)
+    for item in items:
+        region = item.measure.document.region
+        if region.level == Region.Level.PROVINCE:
+            city_ids = frozenset(cities.get(region.pk, ()))
+        else:
+            city_ids = frozenset({region.pk})
+        rules = tuple(item.rules.all())
+        spec = services.item_spec(item=item, rules=rules, facts=declared)
+        plan = ItemPlan(
+            item=item,
+            region=region,
+            city_ids=city_ids,
+            served_kinds=SERVED_KINDS.get(item.beneficiary, frozenset()),
+            spec=spec,
+            claim_keys=claim_keys(item),
+            facts_read=facts_read(spec),
+            award_rules=rules,
+            rule_versions=MappingProxyType(
+                {r.pk: versions[r.pk] for r in rules if r.pk in versions}
+            ),
+            limited=item.pk in limited,
+        )
+        by_id[item.pk] = plan
+        for city_id in sorted(plan.city_ids):
+            for kind in sorted(plan.served_kinds):
+                by_scope[(city_id, kind)].append(plan)
+    return _Catalogue(
+        by_id=MappingProxyType(by_id),
+        by_scope=MappingProxyType({k: tuple(v) for k, v in by_scope.items()}),
+    )
+
+
+def _catalogue() -> _Catalogue:
+    return caching.per_version("item-plans", lambda: _build(_items()))
+
+
+def plans() -> Mapping[int, ItemPlan]:
+    """Every item's plan by item id, in the catalogue's order; built once per catalogue version
+    in each process."""
+    return _catalogue().by_id
+
+
+def plan_for(item_or_id: IncentiveItem | int) -> ItemPlan:
+    """The plan of one item (``IncentiveItem.DoesNotExist`` if there is no such item)."""
+    pk = item_or_id if isinstance(item_or_id, int) else item_or_id.pk
+    plan = plans().get(pk)
+    if plan is None:  # not in this process's catalogue yet (created in an open transaction)
+        built = _build(_items([pk])).by_id
+        if pk not in built:
+            raise IncentiveItem.DoesNotExist(f"no incentive item {pk}")
+        plan = built[pk]
+    return plan
+
+
+def plans_serving(*, city_id: int, kind: str) -> tuple[ItemPlan, ...]:
+    """The plans that serve an organisation of this kind (``COMPANY``, ``INSTITUTION``) in this
+    city, in the catalogue's order."""
+    return _catalogue().by_scope.get((city_id, kind), ())
+
+
+def plans_for_enterprise(enterprise: Organisation) -> list[ItemPlan]:
+    """The plans whose scope serves the enterprise, in the catalogue's order."""
+    return list(
+        plans_serving(city_id=enterprise.city_id, kind=organisation_kind(enterprise.credit_code))
+    )
