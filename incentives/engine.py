@@ -282,6 +282,8 @@ class ItemSpec:
     in_force_to: datetime.date | None
     document_status: str
     conditions: Mapping[str, list] = field(default_factory=dict)
+    # An undated text (003 篇三): whether it still applies is for the bureau to confirm.
+    validity_unknown: bool = False
     checklist: list[str] = field(default_factory=list)
     rules: list[Mapping[str, Any]] = field(default_factory=list)
     declared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -381,4 +383,14 @@ def decide(
         # Conditions pass but the figures give nothing (below a floor, a level with no award).
         return ItemVerdict(NOT_ELIGIBLE, estimate, reasons, missing, estimate.lines)
     verdict = LIKELY_ELIGIBLE if spec.checklist else ELIGIBLE
+    if spec.validity_unknown:
+        verdict = LIKELY_ELIGIBLE
+        reasons.append(validity_unknown_reason())
     return ItemVerdict(verdict, estimate, reasons, missing, failed)
+
+
+def validity_unknown_reason() -> str:
+    return _(
+        "the document states no date or period of validity: the lead bureau confirms whether "
+        "it still applies"
+    )

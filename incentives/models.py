@@ -5,6 +5,7 @@ Everything here is data an admin edits without a deploy; ``incentives/catalogue/
 seed catalogue as files and ``services.catalogue_load`` puts them here.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -42,7 +43,25 @@ class FundingLevel(models.TextChoices):
     PROVINCIAL = "provincial", _("Provincial funds")
     CITY = "city", _("City funds")
     COUNTY = "county", _("County or district funds")
+    # The document names no payer but says the levels share it (按照事权财权相统一).
+    SHARED = "shared", _("Shared by the levels of government (not stated per item)")
+    # The document promises money without saying who pays.
+    UNSPECIFIED = "unspecified", _("Payer not stated in the document")
     NONE = "none", _("No funds")
+
+
+class PaysOnce(models.TextChoices):
+    """How often an item may pay one enterprise, as its document says."""
+
+    ONCE = "once", _("Once per enterprise")
+    PER_PERIOD = "per_period", _("Once per enterprise and year")
+    PER_PROJECT = "per_project", _("Once per project")
+    PER_CLAIM = "per_claim", _("Each claim")
+
+
+class Validity(models.TextChoices):
+    STATED = "stated", _("As the document states")
+    UNKNOWN = "unknown", _("The document states no date or period of validity")
 
 
 class Delivery(models.TextChoices):
@@ -118,6 +137,16 @@ class PolicyDocument(models.Model):
         help_text=_("A template document with no real city; its items are shown as examples."),
     )
     summary = models.TextField(_("summary"), blank=True)
+    validity = models.CharField(
+        _("validity"),
+        max_length=16,
+        choices=Validity.choices,
+        default=Validity.STATED,
+        help_text=_(
+            "Unknown for an undated text: its items are shown with a warning and never "
+            "offered without application."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -197,6 +226,26 @@ class IncentiveItem(models.Model):
     yearly_budget = models.DecimalField(
         _("yearly budget (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    budget_basis = models.CharField(
+        _("basis of the yearly budget"),
+        max_length=200,
+        blank=True,
+        help_text=_("The clause that states the budget, or who set it where the document does not."),
+    )
+    pays = models.CharField(
+        _("how often it pays one enterprise"),
+        max_length=16,
+        choices=PaysOnce.choices,
+        default=PaysOnce.PER_PERIOD,
+    )
+    second_review_above = models.DecimalField(
+        _("second head's sign-off above (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Approvals above this amount need a second head (双人复核); empty: the default."),
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     cosign = models.BooleanField(_("needs co-review"), default=False)
@@ -239,6 +288,11 @@ class IncentiveItem(models.Model):
     @property
     def document(self) -> PolicyDocument:
         return self.measure.document
+
+    def clean(self) -> None:
+        from incentives import services
+
+        services.item_check(item=self)
 
 
 class AwardRule(models.Model):
@@ -564,7 +618,11 @@ class Match(models.Model):
 
 
 class Grant(models.Model):
-    """What an enterprise was already granted under an item (the ledger yearly caps count)."""
+    """The grant ledger: what an enterprise was granted under an item. Yearly caps count it,
+    and it pays once: ``slot`` names what a grant uses up (the whole item for a once-only award,
+    a year, a project or one claim, from ``IncentiveItem.pays``), and the database refuses a
+    second grant that is not reversed in the same slot. A grant is reversed, never deleted, and
+    only by a decision of the lead bureau (who and why are kept)."""
 
     class Source(models.TextChoices):
         APPLICATION = "application", _("Approved application")
@@ -583,14 +641,38 @@ class Grant(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    # An approval reopened by an objection is reversed, never deleted.
+    slot = models.CharField(
+        _("what it uses up"),
+        max_length=120,
+        default="",
+        help_text=_("“once” for a once-only award, else the year, the project or the case."),
+    )
+    # An approval reopened by an upheld objection is reversed, never deleted.
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversal_reason = models.TextField(_("why it was reversed"), blank=True)
 
     class Meta:
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="grant_not_negative")
+            models.CheckConstraint(condition=Q(amount__gte=0), name="grant_not_negative"),
+            models.UniqueConstraint(
+                fields=["enterprise", "item", "slot"],
+                condition=Q(reversed_at__isnull=True),
+                name="grant_pays_once_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
+                name="grant_reversal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,14 +35,17 @@ RULE_KINDS = (
     "none",
 )
 MONEY_KINDS = frozenset(RULE_KINDS) - {"none"}
+# Kinds that compute a figure from the claim; ``up_to: true`` reads it as a ceiling ("最高按…%",
+# "不超过…%"): the award is decided in review between 0 (or ``floor``) and the computed figure.
+CEILING_KINDS = frozenset({"rate", "matching", "per_unit", "premium"})
 # Keys every rule may carry besides its own parameters.
 COMMON_KEYS = {"kind", "effective_from", "effective_to", "clause", "note"}
 KIND_KEYS = {
     "fixed": {"amount"},
     "by_level": {"input", "amounts"},
-    "rate": {"base", "rate", "cap", "min_base", "excess_over"},
-    "matching": {"base", "ratio", "cap"},
-    "per_unit": {"input", "unit_amount", "cap"},
+    "rate": {"base", "rate", "cap", "min_base", "excess_over", "up_to", "floor"},
+    "matching": {"base", "ratio", "cap", "up_to", "floor"},
+    "per_unit": {"input", "unit_amount", "cap", "up_to", "floor"},
     "range": {"min", "max"},
     "cap_only": {"max"},
     "schedule": {"year_input", "steps"},
@@ -55,6 +58,8 @@ KIND_KEYS = {
         "max_years",
         "year_input",
         "cap",
+        "up_to",
+        "floor",
     },
     "none": set(),
 }
@@ -333,7 +338,36 @@ def validate_rule(
             )
     elif kind == "none" and not rule.get("note"):
         errors.append(where + _("say in “note” what the enterprise gets instead of money"))
+    if kind in CEILING_KINDS:
+        if "up_to" in rule and not isinstance(rule["up_to"], bool):
+            errors.append(where + _("“up_to” is true or false"))
+        floor = need_amount("floor", required=False, positive=False)
+        if floor is not None and not rule.get("up_to"):
+            errors.append(where + _("a “floor” goes with “up_to: true”"))
+        cap = _decimal(rule.get("cap"))
+        if floor is not None and cap is not None and floor > cap:
+            errors.append(where + _("the floor is above the cap"))
     return errors
+
+
+def money_bound_problems(
+    rules: list[Mapping[str, Any]], *, yearly_budget: Any = None
+) -> list[str]:
+    """Every money rule needs a top: its own upper bound, or the item's yearly budget (so no
+    approval can pay an amount without end)."""
+    if _decimal(yearly_budget) is not None:
+        return []
+    return [
+        _(
+            "the “%(kind)s” rule has no upper bound: give it a maximum or cap, or give the item "
+            "a yearly budget"
+        )
+        % {"kind": rule.get("kind")}
+        for rule in rules
+        if isinstance(rule, Mapping)
+        and rule.get("kind") in MONEY_KINDS
+        and rule_upper_bound(rule) is None
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,6 +404,36 @@ def evaluate_rule(
     errors = validate_rule(rule, declared=declared)
     if errors:
         raise RuleError(errors)
+    estimate = _evaluate(rule, facts, declared=declared)
+    if rule.get("up_to") and estimate.kind == "exact" and estimate.amount:
+        return as_ceiling(estimate, floor=_decimal(rule.get("floor")))
+    return estimate
+
+
+def as_ceiling(estimate: Estimate, *, floor: Decimal | None) -> Estimate:
+    """A computed figure the document gives as a maximum: decided in review up to it."""
+    low = min(floor or Decimal(0), estimate.amount)
+    line = _("at most %(max)s, decided in review") % {"max": format_wan(estimate.amount)}
+    if low:
+        line = _("from %(min)s to %(max)s, decided in review") % {
+            "min": format_wan(low),
+            "max": format_wan(estimate.amount),
+        }
+    return Estimate(
+        "range",
+        minimum=low,
+        maximum=estimate.amount,
+        lines=[*estimate.lines, line],
+        cap_applied=estimate.cap_applied,
+    )
+
+
+def _evaluate(
+    rule: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    *,
+    declared: Mapping[str, Mapping[str, Any]],
+) -> Estimate:
     kind = rule["kind"]
 
     def value(key: str) -> Decimal | None:
@@ -575,6 +639,15 @@ def rule_in_effect(rules: list[Mapping[str, Any]], on) -> Mapping[str, Any] | No
 
 def describe_rule(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, Any]]) -> str:
     """The rule in one line of plain Chinese, as the 申兑指南 states it."""
+    text = _describe(rule, declared=declared)
+    if rule.get("up_to"):
+        text = _("up to %(rule)s, decided in review") % {"rule": text}
+        if _decimal(rule.get("floor")):
+            text += _(" (at least %(floor)s)") % {"floor": format_wan(_decimal(rule["floor"]))}
+    return text
+
+
+def _describe(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, Any]]) -> str:
     kind = rule.get("kind")
     cap = _decimal(rule.get("cap"))
     cap_text = _(", at most %(cap)s") % {"cap": format_wan(cap)} if cap is not None else ""

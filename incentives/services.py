@@ -29,7 +29,7 @@ from incentives.models import (
     PolicyDocument,
     RecomputeJob,
 )
-from incentives.rules import validate_rule
+from incentives.rules import money_bound_problems, validate_rule
 from portal.models import Bureau, BureauAlias, Region
 
 
@@ -76,6 +76,7 @@ def item_spec(
         in_force_from=item.valid_from or document.valid_from,
         in_force_to=item.valid_to or document.valid_to,
         document_status=document.status,
+        validity_unknown=document.validity == "unknown",
         conditions={
             group: [c.as_condition() for c in conditions if c.group == group]
             for group in (Condition.Group.ALL, Condition.Group.ANY)
@@ -142,12 +143,37 @@ def rule_check(*, rule: AwardRule) -> None:
     item = rule.item
     declared = item_declared(item=item)
     problems = validate_rule(rule.params, declared=declared)
+    if not problems and item.support_kind == "money" and files.STRICT_MONEY_READINGS:
+        problems = money_bound_problems([rule.params], yearly_budget=item.yearly_budget)
     if problems:
         raise ValidationError({"params": problems})
     spec = item_spec(item=item, rules=_replace(list(item.rules.all()), rule))
     failures = _golden_failures(spec, item.golden_cases.all())
     if failures:
         raise ValidationError({"params": failures})
+
+
+def item_check(*, item: IncentiveItem) -> None:
+    """Refuse an item whose money has no top: every money rule needs a bound or the item a
+    yearly budget; a budget says where it comes from; a per-project award names its project."""
+    errors: dict[str, list[str]] = {}
+    if item.pk and item.support_kind == "money" and files.STRICT_MONEY_READINGS:
+        bound = money_bound_problems(
+            [r.as_rule() for r in item.rules.all()], yearly_budget=item.yearly_budget
+        )
+        if bound:
+            errors["yearly_budget"] = bound
+    if item.yearly_budget is not None and not item.budget_basis.strip():
+        errors["budget_basis"] = [_("Say where the yearly budget comes from.")]
+    if item.pays == "per_project" and files.PROJECT_INPUT not in {
+        i.get("key") for i in item.inputs or [] if isinstance(i, Mapping)
+    }:
+        errors["pays"] = [
+            _("A per-project award needs the claim input “%(key)s”.")
+            % {"key": files.PROJECT_INPUT}
+        ]
+    if errors:
+        raise ValidationError(errors)
 
 
 def condition_check(*, condition: Condition) -> None:
@@ -231,6 +257,13 @@ def _load_item(
             "window_opens": window.get("opens"),
             "window_closes": window.get("closes"),
             "yearly_budget": None if budget is None else Decimal(str(budget)),
+            "budget_basis": data.get("budget_basis") or "",
+            "pays": data.get("pays") or "per_period",
+            "second_review_above": (
+                None
+                if data.get("second_review_above") is None
+                else Decimal(str(data["second_review_above"]))
+            ),
             "valid_from": data.get("valid_from"),
             "valid_to": data.get("valid_to"),
             "cosign": bool(data.get("cosign")),
@@ -361,6 +394,7 @@ def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> 
                 "valid_to": doc.get("valid_to"),
                 "status": doc["status"],
                 "is_example": bool(doc.get("is_example")),
+                "validity": doc.get("validity") or "stated",
                 "summary": doc.get("summary") or "",
             },
         )

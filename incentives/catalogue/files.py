@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from incentives.engine import ItemSpec, evaluate_item, validate_condition
-from incentives.rules import MONEY_KINDS, validate_rule
+from incentives.rules import MONEY_KINDS, money_bound_problems, validate_rule
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 DOCUMENTS_DIR = CATALOGUE_DIR / "documents"
@@ -25,21 +25,28 @@ FACTS_FILE = CATALOGUE_DIR / "facts.yaml"
 DOCUMENT_STATUSES = ("draft_for_comment", "in_force", "repealed", "expired")
 BENEFICIARIES = ("enterprise", "platform", "team", "person", "institution")
 SUPPORT_KINDS = ("money", "status", "tax", "service", "information")
-FUNDING_LEVELS = ("national", "provincial", "city", "county", "none")
+FUNDING_LEVELS = ("national", "provincial", "city", "county", "shared", "unspecified", "none")
+PAYS = ("once", "per_period", "per_project", "per_claim")
+VALIDITY = ("stated", "unknown")
+# Every money/status item states how often it pays, and every money rule has a top. Switched on
+# once the seed files carry these readings (issue 12).
+STRICT_MONEY_READINGS = False
+# The claim input that names the project of a per-project award.
+PROJECT_INPUT = "project_name"
 DELIVERY_MODES = ("no_application", "fast", "review")
 LIMIT_KINDS = ("yearly_cap", "total_cap", "exclusive")
 FACT_TYPES = ("bool", "int", "money", "decimal", "percent", "date", "choice", "text")
 
 DOCUMENT_KEYS = {
     "key", "source", "part", "title", "doc_number", "issuer", "region", "published_on",
-    "valid_from", "valid_to", "status", "is_example", "summary",
+    "valid_from", "valid_to", "status", "is_example", "summary", "validity",
 }  # fmt: skip
 MEASURE_KEYS = {"number", "title", "summary", "lead", "responsible", "cooperate", "items"}
 ITEM_KEYS = {
     "key", "name", "summary", "clause", "quote", "beneficiary", "support_kind", "funding_level",
     "delivery", "processing_days", "window", "yearly_budget", "valid_from", "valid_to", "lead",
     "responsible", "cosign", "publicity_days", "materials", "inputs", "conditions", "checklist",
-    "rule", "rules", "golden",
+    "rule", "rules", "golden", "pays", "budget_basis", "second_review_above",
 }  # fmt: skip
 
 
@@ -78,6 +85,7 @@ def item_spec(item: Mapping[str, Any], document: Mapping[str, Any], facts: Mappi
         in_force_from=item.get("valid_from") or document.get("valid_from"),
         in_force_to=item.get("valid_to") or document.get("valid_to"),
         document_status=document["status"],
+        validity_unknown=document.get("validity") == "unknown",
         conditions=item.get("conditions") or {},
         checklist=list(item.get("checklist") or []),
         rules=item_rules(item),
@@ -146,12 +154,14 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
         return report
     document = data["document"]
     report.document_key = str(document.get("key"))
-    for missing in sorted(DOCUMENT_KEYS - {"part", "summary"} - set(document)):
+    for missing in sorted(DOCUMENT_KEYS - {"part", "summary", "validity"} - set(document)):
         problems.append(f"document: `{missing}` is missing")
     for extra in sorted(set(document) - DOCUMENT_KEYS):
         problems.append(f"document: unknown key `{extra}`")
     if document.get("status") not in DOCUMENT_STATUSES:
         problems.append(f"document: status must be one of {DOCUMENT_STATUSES}")
+    if document.get("validity", "stated") not in VALIDITY:
+        problems.append(f"document: validity must be one of {VALIDITY}")
     if document.get("key") in seen_keys:
         problems.append(f"document key {document.get('key')} is used twice")
     seen_keys.add(document.get("key"))
@@ -250,6 +260,24 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
                     validate_rule(rule, declared=declared, path=f"{where} rule {number_}")
                 )
             is_money = item.get("support_kind") == "money"
+            if item.get("pays") is not None and item["pays"] not in PAYS:
+                problems.append(f"{where}: `pays` must be one of {PAYS}")
+            if STRICT_MONEY_READINGS and item.get("support_kind") in ("money", "status"):
+                if item.get("pays") not in PAYS:
+                    problems.append(f"{where}: `pays` (how often it pays) must be one of {PAYS}")
+                elif item["pays"] == "per_project" and PROJECT_INPUT not in {
+                    i.get("key") for i in item.get("inputs") or []
+                }:
+                    problems.append(
+                        f"{where}: a per-project award needs the input `{PROJECT_INPUT}`"
+                    )
+            if item.get("yearly_budget") is not None and not item.get("budget_basis"):
+                problems.append(f"{where}: a yearly budget needs its `budget_basis`")
+            if is_money and STRICT_MONEY_READINGS:
+                problems.extend(
+                    f"{where}: {p}"
+                    for p in money_bound_problems(rules, yearly_budget=item.get("yearly_budget"))
+                )
             gives_money = any(
                 isinstance(r, Mapping) and r.get("kind") in MONEY_KINDS for r in rules
             )
