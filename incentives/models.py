@@ -230,7 +230,9 @@ class IncentiveItem(models.Model):
         _("basis of the yearly budget"),
         max_length=200,
         blank=True,
-        help_text=_("The clause that states the budget, or who set it where the document does not."),
+        help_text=_(
+            "The clause that states the budget, or who set it where the document does not."
+        ),
     )
     pays = models.CharField(
         _("how often it pays one enterprise"),
@@ -244,7 +246,9 @@ class IncentiveItem(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("Approvals above this amount need a second head (双人复核); empty: the default."),
+        help_text=_(
+            "Approvals above this amount need a second head (双人复核); empty: the default."
+        ),
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)

@@ -350,9 +350,7 @@ def validate_rule(
     return errors
 
 
-def money_bound_problems(
-    rules: list[Mapping[str, Any]], *, yearly_budget: Any = None
-) -> list[str]:
+def money_bound_problems(rules: list[Mapping[str, Any]], *, yearly_budget: Any = None) -> list[str]:
     """Every money rule needs a top: its own upper bound, or the item's yearly budget (so no
     approval can pay an amount without end)."""
     if _decimal(yearly_budget) is not None:

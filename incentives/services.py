@@ -169,8 +169,7 @@ def item_check(*, item: IncentiveItem) -> None:
         i.get("key") for i in item.inputs or [] if isinstance(i, Mapping)
     }:
         errors["pays"] = [
-            _("A per-project award needs the claim input “%(key)s”.")
-            % {"key": files.PROJECT_INPUT}
+            _("A per-project award needs the claim input “%(key)s”.") % {"key": files.PROJECT_INPUT}
         ]
     if errors:
         raise ValidationError(errors)

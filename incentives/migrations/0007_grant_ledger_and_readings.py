@@ -20,92 +20,202 @@ def fill_slots(apps, schema_editor):
                 slot = f"legacy-{grant.pk}"
             seen.add(key)
         else:
-            grant.reversal_reason = grant.reversal_reason or "公示期异议后重新审核（台账启用前的记录）"
+            grant.reversal_reason = (
+                grant.reversal_reason or "公示期异议后重新审核（台账启用前的记录）"
+            )
         grant.slot = slot
         grant.save(update_fields=["slot", "reversal_reason"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incentives', '0006_catalogueversion'),
-        ('portal', '0003_invitation'),
+        ("incentives", "0006_catalogueversion"),
+        ("portal", "0003_invitation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='reversal_reason',
-            field=models.TextField(blank=True, verbose_name='why it was reversed'),
+            model_name="grant",
+            name="reversal_reason",
+            field=models.TextField(blank=True, verbose_name="why it was reversed"),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='reversed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reversed by'),
+            model_name="grant",
+            name="reversed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="reversed by",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='slot',
-            field=models.CharField(default='', help_text='“once” for a once-only award, else the year, the project or the case.', max_length=120, verbose_name='what it uses up'),
+            model_name="grant",
+            name="slot",
+            field=models.CharField(
+                default="",
+                help_text="“once” for a once-only award, else the year, the project or the case.",
+                max_length=120,
+                verbose_name="what it uses up",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincentiveitem',
-            name='budget_basis',
-            field=models.CharField(blank=True, help_text='The clause that states the budget, or who set it where the document does not.', max_length=200, verbose_name='basis of the yearly budget'),
+            model_name="historicalincentiveitem",
+            name="budget_basis",
+            field=models.CharField(
+                blank=True,
+                help_text="The clause that states the budget, or who set it where the document does not.",
+                max_length=200,
+                verbose_name="basis of the yearly budget",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincentiveitem',
-            name='pays',
-            field=models.CharField(choices=[('once', 'Once per enterprise'), ('per_period', 'Once per enterprise and year'), ('per_project', 'Once per project'), ('per_claim', 'Each claim')], default='per_period', max_length=16, verbose_name='how often it pays one enterprise'),
+            model_name="historicalincentiveitem",
+            name="pays",
+            field=models.CharField(
+                choices=[
+                    ("once", "Once per enterprise"),
+                    ("per_period", "Once per enterprise and year"),
+                    ("per_project", "Once per project"),
+                    ("per_claim", "Each claim"),
+                ],
+                default="per_period",
+                max_length=16,
+                verbose_name="how often it pays one enterprise",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincentiveitem',
-            name='second_review_above',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Approvals above this amount need a second head (双人复核); empty: the default.', max_digits=14, null=True, verbose_name="second head's sign-off above (yuan)"),
+            model_name="historicalincentiveitem",
+            name="second_review_above",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Approvals above this amount need a second head (双人复核); empty: the default.",
+                max_digits=14,
+                null=True,
+                verbose_name="second head's sign-off above (yuan)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpolicydocument',
-            name='validity',
-            field=models.CharField(choices=[('stated', 'As the document states'), ('unknown', 'The document states no date or period of validity')], default='stated', help_text='Unknown for an undated text: its items are shown with a warning and never offered without application.', max_length=16, verbose_name='validity'),
+            model_name="historicalpolicydocument",
+            name="validity",
+            field=models.CharField(
+                choices=[
+                    ("stated", "As the document states"),
+                    ("unknown", "The document states no date or period of validity"),
+                ],
+                default="stated",
+                help_text="Unknown for an undated text: its items are shown with a warning and never offered without application.",
+                max_length=16,
+                verbose_name="validity",
+            ),
         ),
         migrations.AddField(
-            model_name='incentiveitem',
-            name='budget_basis',
-            field=models.CharField(blank=True, help_text='The clause that states the budget, or who set it where the document does not.', max_length=200, verbose_name='basis of the yearly budget'),
+            model_name="incentiveitem",
+            name="budget_basis",
+            field=models.CharField(
+                blank=True,
+                help_text="The clause that states the budget, or who set it where the document does not.",
+                max_length=200,
+                verbose_name="basis of the yearly budget",
+            ),
         ),
         migrations.AddField(
-            model_name='incentiveitem',
-            name='pays',
-            field=models.CharField(choices=[('once', 'Once per enterprise'), ('per_period', 'Once per enterprise and year'), ('per_project', 'Once per project'), ('per_claim', 'Each claim')], default='per_period', max_length=16, verbose_name='how often it pays one enterprise'),
+            model_name="incentiveitem",
+            name="pays",
+            field=models.CharField(
+                choices=[
+                    ("once", "Once per enterprise"),
+                    ("per_period", "Once per enterprise and year"),
+                    ("per_project", "Once per project"),
+                    ("per_claim", "Each claim"),
+                ],
+                default="per_period",
+                max_length=16,
+                verbose_name="how often it pays one enterprise",
+            ),
         ),
         migrations.AddField(
-            model_name='incentiveitem',
-            name='second_review_above',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Approvals above this amount need a second head (双人复核); empty: the default.', max_digits=14, null=True, verbose_name="second head's sign-off above (yuan)"),
+            model_name="incentiveitem",
+            name="second_review_above",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Approvals above this amount need a second head (双人复核); empty: the default.",
+                max_digits=14,
+                null=True,
+                verbose_name="second head's sign-off above (yuan)",
+            ),
         ),
         migrations.AddField(
-            model_name='policydocument',
-            name='validity',
-            field=models.CharField(choices=[('stated', 'As the document states'), ('unknown', 'The document states no date or period of validity')], default='stated', help_text='Unknown for an undated text: its items are shown with a warning and never offered without application.', max_length=16, verbose_name='validity'),
+            model_name="policydocument",
+            name="validity",
+            field=models.CharField(
+                choices=[
+                    ("stated", "As the document states"),
+                    ("unknown", "The document states no date or period of validity"),
+                ],
+                default="stated",
+                help_text="Unknown for an undated text: its items are shown with a warning and never offered without application.",
+                max_length=16,
+                verbose_name="validity",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalincentiveitem',
-            name='funding_level',
-            field=models.CharField(choices=[('national', 'National funds'), ('provincial', 'Provincial funds'), ('city', 'City funds'), ('county', 'County or district funds'), ('shared', 'Shared by the levels of government (not stated per item)'), ('unspecified', 'Payer not stated in the document'), ('none', 'No funds')], max_length=16, verbose_name='funding source'),
+            model_name="historicalincentiveitem",
+            name="funding_level",
+            field=models.CharField(
+                choices=[
+                    ("national", "National funds"),
+                    ("provincial", "Provincial funds"),
+                    ("city", "City funds"),
+                    ("county", "County or district funds"),
+                    ("shared", "Shared by the levels of government (not stated per item)"),
+                    ("unspecified", "Payer not stated in the document"),
+                    ("none", "No funds"),
+                ],
+                max_length=16,
+                verbose_name="funding source",
+            ),
         ),
         migrations.AlterField(
-            model_name='incentiveitem',
-            name='funding_level',
-            field=models.CharField(choices=[('national', 'National funds'), ('provincial', 'Provincial funds'), ('city', 'City funds'), ('county', 'County or district funds'), ('shared', 'Shared by the levels of government (not stated per item)'), ('unspecified', 'Payer not stated in the document'), ('none', 'No funds')], max_length=16, verbose_name='funding source'),
+            model_name="incentiveitem",
+            name="funding_level",
+            field=models.CharField(
+                choices=[
+                    ("national", "National funds"),
+                    ("provincial", "Provincial funds"),
+                    ("city", "City funds"),
+                    ("county", "County or district funds"),
+                    ("shared", "Shared by the levels of government (not stated per item)"),
+                    ("unspecified", "Payer not stated in the document"),
+                    ("none", "No funds"),
+                ],
+                max_length=16,
+                verbose_name="funding source",
+            ),
         ),
         migrations.RunPython(fill_slots, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(condition=models.Q(('reversed_at__isnull', True)), fields=('enterprise', 'item', 'slot'), name='grant_pays_once_per_slot'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reversed_at__isnull", True)),
+                fields=("enterprise", "item", "slot"),
+                name="grant_pays_once_per_slot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('reversed_at__isnull', True), models.Q(('reversal_reason', ''), _negated=True), _connector='OR'), name='grant_reversal_has_reason'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reversed_at__isnull", True),
+                    models.Q(("reversal_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="grant_reversal_has_reason",
+            ),
         ),
     ]
