@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +25,7 @@ from applications.forms import (
 from applications.models import Application, EnterpriseFile, State
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole, IncentiveItem
+from portal import workbooks
 from portal.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
 from portal.models import Region, Role
 
@@ -308,43 +306,35 @@ class QueueView(BureauStaffRequiredMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def export(self, cases):
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = _("Cases")
-        sheet.append(
+        header = [
+            _("Case number"),
+            _("Enterprise"),
+            _("District"),
+            _("Item"),
+            _("State"),
+            _("Submitted"),
+            _("Deadline"),
+            _("Approved amount (yuan)"),
+        ]
+        rows = (
             [
-                _("Case number"),
-                _("Enterprise"),
-                _("District"),
-                _("Item"),
-                _("State"),
-                _("Submitted"),
-                _("Deadline"),
-                _("Approved amount (yuan)"),
-            ]
-        )
-        for case in cases:
-            submitted = timezone.localtime(case.submitted_at) if case.submitted_at else None
-            sheet.append([
                 case.reference,
                 case.enterprise.name,
                 case.enterprise.district.name if case.enterprise.district_id else "",
                 case.item.name,
                 case.get_state_display(),
-                submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
+                timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
+                if case.submitted_at
+                else "",
                 case.deadline.isoformat() if case.deadline else "",
                 float(case.approved_amount) if case.approved_amount is not None else None,
-            ])  # fmt: skip
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ]
+            for case in cases
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="cases-{timezone.localdate()}.xlsx"'
+        return workbooks.workbook_response(
+            filename=f"cases-{timezone.localdate()}.xlsx",
+            sheets=[workbooks.Sheet(title=_("Cases"), headers=header, rows=rows)],
         )
-        return response
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.copy()

@@ -30,6 +30,7 @@ from dashboard.models import (
 )
 from incentives.models import PolicyDocument
 from incentives.rules import _decimal as to_decimal
+from portal import workbooks
 from portal.models import Bureau, BureauAlias, Region, Role, User
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "incentives" / "catalogue"
@@ -341,29 +342,26 @@ def district_figures_save(
 IMPORT_HEADER = ["区县", "年份", "指标编码", "指标名称", "单位类别", "数值"]
 
 
-def import_template(*, scheme: IndexScheme, city: Region, year: int) -> openpyxl.Workbook:
+def import_template(*, scheme: IndexScheme, city: Region, year: int) -> workbooks.Sheet:
     """One row per district × indicator (× unit kind), the value left for the bureau to fill."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _("District figures")
-    sheet.append(IMPORT_HEADER)
     indicators = list(
         IndexIndicator.objects.filter(dimension__scheme=scheme, portal_source="").select_related(
             "dimension"
         )
     )
+    rows = []
     for district in Region.objects.filter(parent=city, level=Region.Level.DISTRICT).order_by(
         "code", "name"
     ):
         for indicator in indicators:
             if indicator.method == IndexIndicator.Method.PER_UNIT:
                 for unit in indicator.units:
-                    sheet.append(
+                    rows.append(
                         [district.name, year, indicator.key, indicator.name, unit["what"], None]
                     )
             else:
-                sheet.append([district.name, year, indicator.key, indicator.name, "", None])
-    return workbook
+                rows.append([district.name, year, indicator.key, indicator.name, "", None])
+    return workbooks.Sheet(title=_("District figures"), headers=IMPORT_HEADER, rows=rows)
 
 
 def district_figures_import(*, scheme: IndexScheme, city: Region, upload, by: User) -> dict:

@@ -34,6 +34,7 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
+from portal import workbooks
 from portal.models import Bureau, Enterprise, Qualification, Region, YearlyFigures
 
 CATALOGUE_MODELS = (
@@ -54,7 +55,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 VALUE_MAX_LENGTH = 80  # a changed value longer than this is shortened in the log
-CELL_MAX_LENGTH = 32_000  # Excel holds at most 32,767 characters in a cell
 
 
 @dataclass(frozen=True)
@@ -345,45 +345,18 @@ def _write_csv(rows: Iterable[AuditRow], stream: IO[bytes]) -> int:
     count = 0
     for row in rows:
         when = f"{local_time(row.when):%Y-%m-%d %H:%M:%S}"
-        writer.writerow([when, *(_csv_safe(cell) for cell in _cells(row))])
+        writer.writerow([when, *(workbooks.csv_safe(cell) for cell in _cells(row))])
         count += 1
     text.flush()
     text.detach()  # leave the caller's stream open
     return count
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting like a formula would be run by a spreadsheet that opens the file.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _write_xlsx(rows: Iterable[AuditRow], stream: IO[bytes]) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Audit log")[:31])
-    for column, width in zip("ABCDEFG", (20, 24, 14, 48, 18, 60, 40), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in audit_headers():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        when = WriteOnlyCell(sheet, value=local_time(row.when))
-        when.number_format = "yyyy-mm-dd hh:mm:ss"
-        cells = [when]
-        for value in _cells(row):
-            cell = WriteOnlyCell(sheet, value=value[:CELL_MAX_LENGTH])
-            cell.data_type = "s"  # text, even when it starts with "=": never a formula
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    workbook.save(stream)
-    return count
+    sheet = workbooks.Sheet(
+        title=_("Audit log"),
+        headers=audit_headers(),
+        rows=([local_time(row.when), *_cells(row)] for row in rows),
+        widths=(20, 24, 14, 48, 18, 60, 40),
+    )
+    return workbooks.workbook_write(sheets=[sheet], stream=stream)
