@@ -1,5 +1,5 @@
-"""The policy calculator (政策计算器): a visitor's answers → facts → every item of the city,
-evaluated with the same engine as the stored matches. Nothing is stored."""
+"""The policy calculator (政策计算器): a visitor's answers → facts → every item whose plan serves a
+company of the city, evaluated by the same plans as the stored matches. Nothing is stored."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incentives import caching, matching, selectors, services
-from incentives.engine import evaluate_item
+from incentives import plans, selectors
 from incentives.models import IncentiveItem
 from portal.models import Region
 
@@ -165,36 +164,17 @@ class CalculatedMatch:
     failed: list[str] = field(default_factory=list)
 
 
-# Per process: (catalogue version, city id) → the city's items with their engine specs. Kept as
-# objects, not in the cache framework (which would pickle them on every read).
-_PREPARED: dict[tuple[str, int], list] = {}
-
-
-def _prepared(city: Region) -> list[tuple[IncentiveItem, Any, frozenset[str]]]:
-    """The city's items with their engine specs, built once per catalogue version in each
-    process (a visitor's facts change per request, the catalogue does not)."""
-    key = (caching.current_version(), city.pk)
-    prepared = _PREPARED.get(key)
-    if prepared is None:
-        declared = services.facts_declared()
-        prepared = [
-            (item, services.item_spec(item=item, facts=declared), matching.claim_keys(item))
-            for item in selectors.calculator_items(city=city)
-        ]
-        if any(version != key[0] for version, _city in _PREPARED):
-            _PREPARED.clear()  # an older catalogue
-        _PREPARED[key] = prepared
-    return prepared
-
-
 def calculate(*, city: Region, facts: dict[str, Any], on: datetime.date) -> list[CalculatedMatch]:
+    """Every item a company of the city may claim, for the visitor's facts. The plans are built
+    once per catalogue version in each process (a visitor's facts change per request, the
+    catalogue does not)."""
     results = []
-    for item, spec, claim in _prepared(city):
-        verdict = evaluate_item(spec, facts, on=on, claim_keys=claim)
+    for plan in plans.catalogue().serving(city_id=city.pk, kind=plans.COMPANY):
+        verdict = plan.evaluate(facts, on=on)
         estimate = verdict.estimate
         results.append(
             CalculatedMatch(
-                item=item,
+                item=plan.item,
                 status=verdict.verdict,
                 estimate_kind=estimate.kind if estimate else "",
                 amount=estimate.amount if estimate else None,

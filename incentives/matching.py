@@ -18,12 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Max, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives import facts as fact_readers
-from incentives import services
+from incentives import plans as item_plans
 from incentives.engine import (
     ELIGIBLE,
     LIKELY_ELIGIBLE,
@@ -34,11 +34,9 @@ from incentives.engine import (
     _to_date,
     condition_reason,
     decide,
-    evaluate_item,
 )
 from incentives.limits import LimitSpec, apply_limits
 from incentives.models import (
-    AwardRule,
     CrossItemLimit,
     EnterpriseNotice,
     Grant,
@@ -46,8 +44,10 @@ from incentives.models import (
     Match,
     RecomputeJob,
 )
-from incentives.rules import Estimate, rule_in_effect
-from portal.models import Enterprise, Region, User
+from incentives.plans import ItemPlan
+from incentives.plans import claim_keys as claim_keys  # applications.services imports it from here
+from incentives.rules import Estimate
+from portal.models import Enterprise, User
 
 GOOD = (ELIGIBLE, LIKELY_ELIGIBLE)
 MATCH_FIELDS = [
@@ -59,87 +59,6 @@ MATCH_FIELDS = [
 
 def today() -> datetime.date:
     return timezone.localdate()
-
-
-# ---------------------------------------------------------------------------------------------
-# What to match
-# ---------------------------------------------------------------------------------------------
-
-
-def items_for_matching() -> list[IncentiveItem]:
-    return list(
-        IncentiveItem.objects.select_related("measure__document__region").prefetch_related(
-            "rules", "conditions"
-        )
-    )
-
-
-def item_city_ids(item: IncentiveItem, cities_by_province: Mapping[int, list[int]]) -> list[int]:
-    """An enterprise matches its own city's and its province's items."""
-    region = item.measure.document.region
-    if region.level == Region.Level.PROVINCE:
-        return cities_by_province.get(region.pk, [])
-    return [region.pk]
-
-
-def _cities_by_province() -> dict[int, list[int]]:
-    result: dict[int, list[int]] = defaultdict(list)
-    for pk, parent in Region.objects.filter(level=Region.Level.CITY).values_list("pk", "parent_id"):
-        result[parent].append(pk)
-    return result
-
-
-def _is_company(credit_code: str) -> bool:
-    """A code registered by the 工商 authority (first character 9) is a company; the others are
-    public institutions, social organisations and the like (GB 32100-2015)."""
-    return credit_code.startswith("9")
-
-
-def serves(item: IncentiveItem, enterprise: Enterprise) -> bool:
-    """Whether an item is for this kind of organisation at all: companies get enterprise items,
-    institutions institution items, both platform and team items; person items go to people."""
-    if item.beneficiary in ("platform", "team"):
-        return True
-    if item.beneficiary == "enterprise":
-        return _is_company(enterprise.credit_code)
-    if item.beneficiary == "institution":
-        return not _is_company(enterprise.credit_code)
-    return False
-
-
-def _scope_q(item: IncentiveItem) -> Q:
-    if item.beneficiary in ("platform", "team"):
-        return Q()
-    if item.beneficiary == "enterprise":
-        return Q(credit_code__startswith="9")
-    if item.beneficiary == "institution":
-        return ~Q(credit_code__startswith="9")
-    return Q(pk__in=[])
-
-
-def claim_keys(item: IncentiveItem) -> frozenset[str]:
-    return frozenset(i["key"] for i in item.inputs or [] if isinstance(i, Mapping) and i.get("key"))
-
-
-def _rule_versions(items: Iterable[IncentiveItem]) -> dict[int, int]:
-    rule_ids = [rule.pk for item in items for rule in item.rules.all()]
-    return dict(
-        AwardRule.history.filter(id__in=rule_ids)
-        .values("id")
-        .annotate(latest=Max("history_id"))
-        .values_list("id", "latest")
-    )
-
-
-def _rule_used(item: IncentiveItem, on: datetime.date) -> AwardRule | None:
-    rules = list(item.rules.all())
-    chosen = rule_in_effect([r.as_rule() for r in rules], on)
-    if chosen is None:
-        return None
-    for rule in rules:
-        if rule.as_rule() == chosen:
-            return rule
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,27 +120,15 @@ def condition_outcome_expression(
     )
 
 
-def _profile_keys_read(spec: ItemSpec, claim: frozenset[str]) -> list[str]:
-    keys = []
-    for group in ("all", "any"):
-        for condition in spec.conditions.get(group) or []:
-            keys.append(condition["fact"])
-    for rule in spec.rules:
-        stack = [rule]
-        while stack:
-            current = stack.pop()
-            for name in ("base", "input", "insured", "year_input"):
-                if current.get(name):
-                    keys.append(current[name])
-            stack.extend(step["rule"] for step in current.get("steps") or [])
-    return [k for k in dict.fromkeys(keys) if k in fact_readers.READERS and k not in claim]
-
-
 def item_verdicts_sql(
-    item: IncentiveItem, spec: ItemSpec, *, on: datetime.date, enterprises
+    spec: ItemSpec,
+    *,
+    on: datetime.date,
+    enterprises,
+    claim: frozenset[str] = frozenset(),
 ) -> Iterable[tuple[int, ItemVerdict]]:
-    """Every enterprise of the queryset against one item, its conditions decided in SQL."""
-    claim = claim_keys(item)
+    """Every enterprise of the queryset against one item (its spec, and the facts only a claim
+    gives), its conditions decided in SQL."""
     groups = {
         group: [c for c in spec.conditions.get(group) or [] if c["fact"] not in claim]
         for group in ("all", "any")
@@ -238,7 +145,7 @@ def item_verdicts_sql(
             name = f"c_{group}_{index}"
             outcome_names[group].append(name)
             annotations[name] = expression
-    keys = _profile_keys_read(spec, claim)
+    keys = item_plans.profile_facts_read(spec, claim)
     combined = {}
     for key in keys:
         reader = fact_readers.READERS[key]
@@ -282,32 +189,6 @@ def item_verdicts_sql(
 # ---------------------------------------------------------------------------------------------
 
 
-def _match(
-    enterprise_id: int, item: IncentiveItem, verdict: ItemVerdict, *, on, rule, versions
-) -> Match:
-    estimate = verdict.estimate
-    return Match(
-        enterprise_id=enterprise_id,
-        item=item,
-        status=verdict.verdict,
-        estimate_kind=estimate.kind if estimate else "",
-        amount=estimate.amount if estimate else None,
-        minimum=estimate.minimum if estimate else None,
-        maximum=estimate.maximum if estimate else None,
-        breakdown=estimate.breakdown if estimate else "",
-        reasons=verdict.reasons,
-        missing=verdict.missing,
-        failed=verdict.failed,
-        limited_amount=None,
-        limited_maximum=None,
-        limit_notes=[],
-        excluded=False,
-        rule=rule,
-        rule_version=versions.get(rule.pk) if rule else None,
-        as_of=on,
-    )
-
-
 def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
     """Upsert; returns the statuses the rows had before, to tell who newly qualifies."""
     if not matches:
@@ -334,25 +215,17 @@ def _notify_newly_eligible(
     matches: list[Match], before: Mapping[tuple[int, int], str], *, email: bool = True
 ) -> int:
     # Worth telling: money or a status to apply for; services and information wait on the page.
+    catalogue = item_plans.plans()
     fresh = [
         m
         for m in matches
         if m.status in GOOD
-        and m.item.support_kind in ("money", "status")
+        and catalogue[m.item_id].notifies
         and before.get((m.enterprise_id, m.item_id)) not in GOOD
     ]
     if not fresh:
         return 0
-    notices = [
-        EnterpriseNotice(
-            enterprise_id=m.enterprise_id,
-            item=m.item,
-            kind=EnterpriseNotice.Kind.NEWLY_ELIGIBLE,
-            key=f"eligible:{m.item.key}",
-            message=_("You now qualify for “%(item)s”.") % {"item": m.item.name},
-        )
-        for m in fresh
-    ]
+    notices = [catalogue[m.item_id].newly_eligible(m.enterprise_id) for m in fresh]
     created = EnterpriseNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=1000)
     if email:
         transaction.on_commit(lambda: _email_pending_notices({m.enterprise_id for m in fresh}))
@@ -501,7 +374,8 @@ def apply_cross_item_limits(*, enterprise_ids: Iterable[int] | None, on: datetim
 
 
 def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None) -> int:
-    """One enterprise against every item of its city and province, in Python."""
+    """One enterprise against every item whose plan serves it (its city's and its province's,
+    for its kind of organisation), in Python."""
     on = on or today()
     enterprise = (
         Enterprise.objects.select_related("city", "district")
@@ -511,27 +385,13 @@ def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None)
     )
     if enterprise is None:  # deleted since the task was queued: nothing to do
         return 0
-    profile = fact_readers.Profile.of(enterprise)
-    facts = fact_readers.profile_facts(profile, on)
-    declared = services.facts_declared()
-    cities = _cities_by_province()
-    items = [
-        i
-        for i in items_for_matching()
-        if enterprise.city_id in item_city_ids(i, cities) and serves(i, enterprise)
-    ]
-    versions = _rule_versions(items)
-    matches = []
-    for item in items:
-        spec = services.item_spec(item=item, facts=declared)
-        verdict = evaluate_item(spec, facts, on=on, claim_keys=claim_keys(item))
-        matches.append(
-            _match(
-                enterprise.pk, item, verdict, on=on, rule=_rule_used(item, on), versions=versions
-            )
-        )
+    facts = fact_readers.profile_facts(fact_readers.Profile.of(enterprise), on)
+    serving = item_plans.plans_for_enterprise(enterprise)
+    matches = [plan.match_row(enterprise.pk, plan.evaluate(facts, on=on), on) for plan in serving]
     with transaction.atomic():
-        Match.objects.filter(enterprise=enterprise).exclude(item__in=items).delete()
+        Match.objects.filter(enterprise=enterprise).exclude(
+            item_id__in=[plan.item_id for plan in serving]
+        ).delete()
         before = _store(matches)
         apply_cross_item_limits(enterprise_ids=[enterprise.pk], on=on)
         _notify_newly_eligible(matches, before)
@@ -539,38 +399,24 @@ def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None)
 
 
 def item_recompute(
-    *,
-    item_id: int,
-    on: datetime.date | None = None,
-    limits: bool = True,
-    email: bool = True,
-    declared=None,
-    cities=None,
+    *, item_id: int, on: datetime.date | None = None, limits: bool = True, email: bool = True
 ) -> int:
-    """One item against every enterprise of its region, in SQL."""
+    """One item against every enterprise its plan serves, in SQL."""
     on = on or today()
-    item = (
-        IncentiveItem.objects.select_related("measure__document__region")
-        .prefetch_related("rules", "conditions")
-        .filter(pk=item_id)
-        .first()
-    )
-    if item is None:
+    plan = item_plans.plans().get(item_id)
+    if plan is None:  # deleted since the task was queued (its matches went with it)
         return 0
-    declared = declared if declared is not None else services.facts_declared()
-    cities = cities if cities is not None else _cities_by_province()
-    spec = services.item_spec(item=item, facts=declared)
-    scope = Enterprise.objects.filter(_scope_q(item), city_id__in=item_city_ids(item, cities))
-    rule = _rule_used(item, on)
-    versions = _rule_versions([item])
-    matches = [
-        _match(enterprise_id, item, verdict, on=on, rule=rule, versions=versions)
-        for enterprise_id, verdict in item_verdicts_sql(item, spec, on=on, enterprises=scope)
-    ]
+    return _item_recompute(plan, on=on, limits=limits, email=email)
+
+
+def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: bool) -> int:
+    scope = Enterprise.objects.filter(plan.scope_q)
+    verdicts = item_verdicts_sql(plan.spec, on=on, enterprises=scope, claim=plan.claim_keys)
+    matches = [plan.match_row(enterprise_id, verdict, on) for enterprise_id, verdict in verdicts]
     with transaction.atomic():
-        Match.objects.filter(item=item).exclude(enterprise__in=scope).delete()
+        Match.objects.filter(item_id=plan.item_id).exclude(enterprise__in=scope).delete()
         before = _store(matches)
-        if limits and item.limits.exists():
+        if limits and plan.limited:
             apply_cross_item_limits(enterprise_ids={m.enterprise_id for m in matches}, on=on)
         _notify_newly_eligible(matches, before, email=email)
     return len(matches)
@@ -623,15 +469,12 @@ def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None)
 def _all_recompute_by_item(*, on: datetime.date, job, steps: int) -> int:
     """Every item against every enterprise of its region, one SQL query per item; progress goes
     from 0 to ``steps`` over the items. The demo's few hundred enterprises take seconds."""
-    item_ids = list(IncentiveItem.objects.order_by("pk").values_list("pk", flat=True))
-    declared, cities = services.facts_declared(), _cities_by_province()
+    catalogue = sorted(item_plans.plans().values(), key=lambda plan: plan.item_id)
     written = 0
-    for done, item_id in enumerate(item_ids, start=1):
-        written += item_recompute(
-            item_id=item_id, on=on, limits=False, email=False, declared=declared, cities=cities
-        )
-        if job and (done % 10 == 0 or done == len(item_ids)):
-            RecomputeJob.objects.filter(pk=job.pk).update(done=done * (steps - 1) // len(item_ids))
+    for done, plan in enumerate(catalogue, start=1):
+        written += _item_recompute(plan, on=on, limits=False, email=False)
+        if job and (done % 10 == 0 or done == len(catalogue)):
+            RecomputeJob.objects.filter(pk=job.pk).update(done=done * (steps - 1) // len(catalogue))
     apply_cross_item_limits(enterprise_ids=None, on=on)
     return written
 

@@ -30,12 +30,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from incentives import facts as fact_readers
-from incentives import services
-from incentives.engine import ItemSpec, evaluate_item
-from incentives.models import CrossItemLimit, EnterpriseNotice, IncentiveItem
+from incentives import plans as item_plans
+from incentives.models import EnterpriseNotice
+from incentives.plans import ItemPlan
 
 GOOD = ("eligible", "likely_eligible")
 CHUNK = 2000
@@ -46,6 +45,8 @@ COLUMNS = (
     "inputs_hash",
 )  # fmt: skip
 UPDATED = [c for c in COLUMNS if c not in ("enterprise_id", "item_id")]
+FIELDS = COLUMNS[2:-1]  # the columns of ``ItemPlan.match_fields``, in the order of the COPY
+JSON_FIELDS = ("reasons", "missing", "failed")
 
 
 def _text(value: Any) -> str:
@@ -59,112 +60,63 @@ def _json(value: Any) -> str:
 
 
 @dataclass
-class ItemPlan:
-    """One item as the full recompute uses it, prepared once per run."""
+class ItemRun:
+    """One item's plan as this run uses it: what its rows' inputs hash is made of (the profile
+    facts it reads, a digest of everything else), and the rows of identical inputs decided so
+    far."""
 
-    item: IncentiveItem
-    spec: ItemSpec
-    claim: frozenset[str]
+    plan: ItemPlan
     keys: tuple[str, ...]  # the profile facts the item's conditions and rules read
     digest: bytes  # everything else its rows depend on
-    rule_id: int | None
-    rule_version: int | None
-    notifies: bool  # money or a status: an enterprise that newly qualifies is told
-    grouped: bool  # in a cross-item limit: the limit columns are the limits' business
     memo: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
-def _keys_read(spec: ItemSpec) -> tuple[str, ...]:
-    """Every profile fact ``evaluate_item`` may read for this item (claim facts included: a
-    superset is safe, a subset is not)."""
-    keys = [c["fact"] for group in ("all", "any") for c in spec.conditions.get(group) or []]
-    for rule in spec.rules:
-        stack = [rule]
-        while stack:
-            current = stack.pop()
-            for name in ("base", "input", "insured"):
-                if current.get(name):
-                    keys.append(current[name])
-            keys.append(current.get("year_input", "support_year"))
-            stack.extend(step["rule"] for step in current.get("steps") or [])
-    return tuple(sorted({k for k in keys if k in fact_readers.READERS}))
-
-
-def item_plans(on: datetime.date) -> dict[tuple[int, bool], list[ItemPlan]]:
-    """The items an enterprise is matched against, by (city id, is a company)."""
-    from incentives import matching
-
-    declared = services.facts_declared()
-    cities = matching._cities_by_province()
-    grouped = set(
-        CrossItemLimit.items.through.objects.values_list("incentiveitem_id", flat=True).distinct()
-    )
-    items = matching.items_for_matching()
-    versions = matching._rule_versions(items)
+def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, ItemRun]:
+    """Every item's plan prepared for a run on a date (in the active language), by item id."""
     language = translation.get_language() or ""
-    plans: dict[tuple[int, bool], list[ItemPlan]] = defaultdict(list)
-    for item in items:
-        if item.beneficiary not in ("enterprise", "institution", "platform", "team"):
-            continue
-        spec = services.item_spec(item=item, facts=declared)
-        claim = matching.claim_keys(item)
-        rule = matching._rule_used(item, on)
-        version = versions.get(rule.pk) if rule else None
-        keys = _keys_read(spec)
+    runs = {}
+    for plan in catalogue.by_id.values():
+        # Claim facts included: for the hash, a superset of what the engine reads is safe.
+        keys = tuple(sorted(k for k in plan.facts_read if k in fact_readers.READERS))
+        rule = plan.rule_on(on)
         basis = repr(
-            (item.pk, spec, sorted(claim), keys, rule and rule.pk, version, on, language)
+            (
+                plan.item_id,
+                plan.spec,
+                sorted(plan.claim_keys),
+                keys,
+                rule and rule.pk,
+                plan.rule_version(rule),
+                on,
+                language,
+            )
         ).encode()
-        plan = ItemPlan(
-            item=item,
-            spec=spec,
-            claim=claim,
-            keys=keys,
-            digest=hashlib.blake2b(basis, digest_size=16).digest(),
-            rule_id=rule.pk if rule else None,
-            rule_version=version,
-            notifies=item.support_kind in ("money", "status"),
-            grouped=item.pk in grouped,
+        runs[plan.item_id] = ItemRun(
+            plan=plan, keys=keys, digest=hashlib.blake2b(basis, digest_size=16).digest()
         )
-        companies = item.beneficiary in ("enterprise", "platform", "team")
-        institutions = item.beneficiary in ("institution", "platform", "team")
-        for city_id in matching.item_city_ids(item, cities):
-            if companies:
-                plans[(city_id, True)].append(plan)
-            if institutions:
-                plans[(city_id, False)].append(plan)
-    return plans
+    return runs
 
 
-def inputs_hash(plan: ItemPlan, facts: Mapping[str, Any], seen: dict | None = None) -> int:
+def inputs_hash(run: ItemRun, facts: Mapping[str, Any], seen: dict | None = None) -> int:
     """The row's inputs as a signed 64-bit number; ``seen`` caches the facts' part per set of
     keys for one enterprise (items often read the same facts)."""
-    values = seen.get(plan.keys) if seen is not None else None
+    values = seen.get(run.keys) if seen is not None else None
     if values is None:
-        values = repr(tuple(facts.get(k) for k in plan.keys)).encode()
+        values = repr(tuple(facts.get(k) for k in run.keys)).encode()
         if seen is not None:
-            seen[plan.keys] = values
-    digest = hashlib.blake2b(plan.digest + values, digest_size=8).digest()
+            seen[run.keys] = values
+    digest = hashlib.blake2b(run.digest + values, digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _row_text(plan: ItemPlan, facts: Mapping[str, Any], on: datetime.date, fingerprint: int):
+def _row_text(run: ItemRun, facts: Mapping[str, Any], on: datetime.date, fingerprint: int):
     """(status, the COPY text of the row after its enterprise id)."""
-    verdict = evaluate_item(plan.spec, facts, on=on, claim_keys=plan.claim)
-    estimate = verdict.estimate
+    plan = run.plan
+    verdict = plan.evaluate(facts, on=on)
+    fields = plan.match_fields(verdict, on=on)
     values = [
-        _text(plan.item.pk),
-        _text(verdict.verdict),
-        _text(estimate.kind if estimate else ""),
-        _text(estimate.amount if estimate else None),
-        _text(estimate.minimum if estimate else None),
-        _text(estimate.maximum if estimate else None),
-        _text(estimate.breakdown if estimate else ""),
-        _json(verdict.reasons),
-        _json(verdict.missing),
-        _json(verdict.failed),
-        _text(plan.rule_id),
-        _text(plan.rule_version),
-        on.isoformat(),
+        _text(plan.item_id),
+        *(_json(fields[c]) if c in JSON_FIELDS else _text(fields[c]) for c in FIELDS),
         str(fingerprint),
     ]
     return verdict.verdict, "\t".join(values)
@@ -267,15 +219,13 @@ def full_recompute(
     """Every enterprise (or those of ``only``) against every item it may claim."""
     from incentives import matching
 
-    plans = item_plans(on)
+    catalogue = item_plans.catalogue()  # one catalogue version for the whole run
+    runs = item_runs(catalogue, on)
     outcome = Outcome()
     notice_texts = {
-        plan.item.pk: (
-            f"eligible:{plan.item.key}",
-            _("You now qualify for “%(item)s”.") % {"item": plan.item.name},
-        )
-        for plan_list in plans.values()
-        for plan in plan_list
+        plan.item_id: plan.newly_eligible_notice()
+        for plan in catalogue.by_id.values()
+        if plan.notifies
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -291,7 +241,7 @@ def full_recompute(
             if not profiles:
                 break
             after = profiles[-1].enterprise.pk
-            _chunk(cursor, profiles, plans, notice_texts, on, outcome)
+            _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome)
             ids = [p.enterprise.pk for p in profiles]
             matching.apply_cross_item_limits(enterprise_ids=ids, on=on)
         done += len(profiles)
@@ -301,7 +251,7 @@ def full_recompute(
     return outcome
 
 
-def _chunk(cursor, profiles, plans, notice_texts, on, outcome: Outcome) -> None:
+def _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome: Outcome) -> None:
     ids = [p.enterprise.pk for p in profiles]
     cursor.execute(STORED_SQL, [ids])
     stored = {(e, i): (h, s, clean) for e, i, h, s, clean in cursor.fetchall()}
@@ -309,32 +259,33 @@ def _chunk(cursor, profiles, plans, notice_texts, on, outcome: Outcome) -> None:
     newly: list[tuple[int, int]] = []
     for profile in profiles:
         enterprise = profile.enterprise
-        company = matching_is_company(enterprise.credit_code)
-        item_plans_ = plans.get((enterprise.city_id, company), ())
-        if not item_plans_:
+        serving = catalogue.for_enterprise(enterprise)
+        if not serving:
             continue
         facts = fact_readers.profile_facts(profile, on)
         prefix, seen = f"{enterprise.pk}\t", {}
-        for plan in item_plans_:
+        for plan in serving:
+            run = runs[plan.item_id]
             outcome.rows += 1
-            fingerprint = inputs_hash(plan, facts, seen)
-            before = stored.pop((enterprise.pk, plan.item.pk), None)
-            if before is not None and before[0] == fingerprint and (plan.grouped or before[2]):
+            fingerprint = inputs_hash(run, facts, seen)
+            before = stored.pop((enterprise.pk, plan.item_id), None)
+            # A row in a cross-item limit keeps the limits' columns: they are the limits' business.
+            if before is not None and before[0] == fingerprint and (plan.limited or before[2]):
                 continue
-            row = plan.memo.get(fingerprint)
+            row = run.memo.get(fingerprint)
             if row is None:
                 outcome.evaluated += 1
-                row = _row_text(plan, facts, on, fingerprint)
-                if len(plan.memo) >= MEMO_LIMIT:
-                    plan.memo.clear()
-                plan.memo[fingerprint] = row
+                row = _row_text(run, facts, on, fingerprint)
+                if len(run.memo) >= MEMO_LIMIT:
+                    run.memo.clear()
+                run.memo[fingerprint] = row
             status, text = row
             lines.write(prefix)
             lines.write(text)
             lines.write("\n")
             outcome.written += 1
             if status in GOOD and plan.notifies and (before is None or before[1] not in GOOD):
-                newly.append((enterprise.pk, plan.item.pk))
+                newly.append((enterprise.pk, plan.item_id))
     if stored:  # out of scope now (the enterprise moved, the item changed beneficiary)
         gone = list(stored)
         cursor.execute(
@@ -381,9 +332,3 @@ def _chunk(cursor, profiles, plans, notice_texts, on, outcome: Outcome) -> None:
             ],
         )
         outcome.notices += cursor.rowcount
-
-
-def matching_is_company(credit_code: str) -> bool:
-    from incentives.matching import _is_company
-
-    return _is_company(credit_code)

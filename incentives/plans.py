@@ -99,6 +99,12 @@ def facts_read(spec: ItemSpec) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def profile_facts_read(spec: ItemSpec, claim: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The facts of ``facts_read`` that come from an enterprise's profile (those with a reader,
+    the claim's own facts left out)."""
+    return tuple(k for k in facts_read(spec) if k in fact_readers.READERS and k not in claim)
+
+
 def claim_keys(item: IncentiveItem) -> frozenset[str]:
     """The facts only a claim gives (the item's inputs: the contract amount, the premium paid)."""
     return frozenset(i["key"] for i in item.inputs or [] if isinstance(i, Mapping) and i.get("key"))
@@ -217,7 +223,7 @@ class ItemPlan:
         """The facts read from an enterprise's profile (claim inputs left out)."""
         return tuple(
             k for k in self.facts_read if k in fact_readers.READERS and k not in self.claim_keys
-        )
+        )  # ``profile_facts_read(self.spec, self.claim_keys)``, without walking the rules again
 
     # Verdicts and stored rows ------------------------------------------------------------------
 
@@ -290,21 +296,38 @@ class ItemPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class _Catalogue:
-    by_id: Mapping[int, ItemPlan]  # in the catalogue's order (document, measure, position)
+class Catalogue:
+    """Every item's plan, and which of them serve whom: one catalogue version in one process."""
+
+    by_id: Mapping[int, ItemPlan]  # in the catalogue's order (document id, measure, position)
     by_scope: Mapping[tuple[int, str], tuple[ItemPlan, ...]]  # (city id, kind) → plans
+
+    def serving(self, *, city_id: int, kind: str) -> tuple[ItemPlan, ...]:
+        """The plans that serve an organisation of this kind (``COMPANY``, ``INSTITUTION``) in
+        this city, in the catalogue's order."""
+        return self.by_scope.get((city_id, kind), ())
+
+    def for_enterprise(self, enterprise: Organisation) -> tuple[ItemPlan, ...]:
+        """The plans whose scope serves the enterprise (``ItemPlan.serves`` is true of each)."""
+        return self.serving(
+            city_id=enterprise.city_id, kind=organisation_kind(enterprise.credit_code)
+        )
 
 
 def _items(ids: Iterable[int] | None = None) -> list[IncentiveItem]:
     from incentives import selectors
 
-    items = selectors.items_public().prefetch_related("conditions")
+    items = (
+        selectors.items_public()
+        .prefetch_related("conditions")
+        .order_by("measure__document_id", "measure__position", "position")
+    )
     if ids is not None:
         items = items.filter(pk__in=list(ids))
     return list(items)
 
 
-def _build(items: list[IncentiveItem]) -> _Catalogue:
+def _build(items: list[IncentiveItem]) -> Catalogue:
     from incentives import services
 
     declared = services.facts_declared()
@@ -350,20 +373,21 @@ def _build(items: list[IncentiveItem]) -> _Catalogue:
         for city_id in sorted(plan.city_ids):
             for kind in sorted(plan.served_kinds):
                 by_scope[(city_id, kind)].append(plan)
-    return _Catalogue(
+    return Catalogue(
         by_id=MappingProxyType(by_id),
         by_scope=MappingProxyType({k: tuple(v) for k, v in by_scope.items()}),
     )
 
 
-def _catalogue() -> _Catalogue:
+def catalogue() -> Catalogue:
+    """The catalogue's plans, built once per catalogue version in each process: one query (the
+    version) when nothing changed. Take it once for a loop over many enterprises."""
     return caching.per_version("item-plans", lambda: _build(_items()))
 
 
 def plans() -> Mapping[int, ItemPlan]:
-    """Every item's plan by item id, in the catalogue's order; built once per catalogue version
-    in each process."""
-    return _catalogue().by_id
+    """Every item's plan by item id, in the catalogue's order."""
+    return catalogue().by_id
 
 
 def plan_for(item_or_id: IncentiveItem | int) -> ItemPlan:
@@ -378,14 +402,6 @@ def plan_for(item_or_id: IncentiveItem | int) -> ItemPlan:
     return plan
 
 
-def plans_serving(*, city_id: int, kind: str) -> tuple[ItemPlan, ...]:
-    """The plans that serve an organisation of this kind (``COMPANY``, ``INSTITUTION``) in this
-    city, in the catalogue's order."""
-    return _catalogue().by_scope.get((city_id, kind), ())
-
-
 def plans_for_enterprise(enterprise: Organisation) -> list[ItemPlan]:
     """The plans whose scope serves the enterprise, in the catalogue's order."""
-    return list(
-        plans_serving(city_id=enterprise.city_id, kind=organisation_kind(enterprise.credit_code))
-    )
+    return list(catalogue().for_enterprise(enterprise))

@@ -18,8 +18,6 @@ from incentives.models import (
 )
 from portal.models import Bureau, Region
 
-RULE_KEY_PARAMS = ("base", "input", "insured", "year_input")
-
 
 class ItemState:
     """Where an item stands on a date, for visitors: can I apply now?"""
@@ -163,31 +161,12 @@ def item_bureaus(item: IncentiveItem, role: str) -> list[Bureau]:
 
 
 def item_fact_keys(*, item: IncentiveItem) -> list[str]:
-    """Facts and inputs the item's conditions and rules read, in a stable order."""
-    keys: list[str] = []
+    """Facts and inputs the item's conditions and rules read (its plan's ``facts_read``), then
+    its other claim inputs, in a stable order: what the admin's preview asks for."""
+    from incentives import plans
 
-    def add(key):
-        if key and key not in keys:
-            keys.append(key)
-
-    for condition in item.conditions.all():
-        add(condition.fact)
-
-    def walk(rule):
-        for name in RULE_KEY_PARAMS:
-            add(rule.get(name))
-        if rule.get("kind") in ("schedule", "premium") and (
-            rule.get("kind") == "schedule" or rule.get("rates_by_year") or rule.get("max_years")
-        ):
-            add(rule.get("year_input", "support_year"))
-        for step in rule.get("steps") or []:
-            walk(step.get("rule") or {})
-
-    for rule in item.rules.all():
-        walk(rule.params or {})
-    for input_ in item.inputs or []:
-        add(input_.get("key"))
-    return keys
+    inputs = [i.get("key") for i in item.inputs or [] if isinstance(i, dict) and i.get("key")]
+    return list(dict.fromkeys([*plans.plan_for(item).facts_read, *inputs]))
 
 
 def document_detail(*, key: str) -> PolicyDocument:
@@ -269,16 +248,3 @@ def enterprise_unread_notices(*, enterprise):
     return EnterpriseNotice.objects.filter(
         enterprise=enterprise, read_at__isnull=True
     ).select_related("item")
-
-
-def calculator_items(*, city: Region) -> list[IncentiveItem]:
-    """Items a company of this city may match: the city's and its province's, for companies."""
-    return list(
-        IncentiveItem.objects.filter(
-            Q(measure__document__region=city) | Q(measure__document__region_id=city.parent_id),
-            beneficiary__in=["enterprise", "platform", "team"],
-        )
-        .select_related("measure__document__region")
-        .prefetch_related("rules", "conditions", *_assignments_prefetch())
-        .order_by("measure__document_id", "measure__position", "position")
-    )

@@ -235,14 +235,8 @@ def test_item_verdicts_agree_in_python_and_sql(profile, all_of, any_of, checklis
     python = evaluate_item(
         spec, fact_readers.profile_facts(fact_readers.Profile.of(loaded), ON), on=ON
     )
-
-    class Item:  # what item_verdicts_sql reads of an item
-        inputs = []
-
     [(pk, sql)] = list(
-        item_verdicts_sql(
-            Item, spec, on=ON, enterprises=Enterprise.objects.filter(pk=enterprise.pk)
-        )
+        item_verdicts_sql(spec, on=ON, enterprises=Enterprise.objects.filter(pk=enterprise.pk))
     )
     assert pk == enterprise.pk
     assert (sql.verdict, sql.missing, sql.failed, sql.reasons) == (
