@@ -20,21 +20,16 @@ from dashboard.models import Target
 from incentives.models import IncentiveItem
 from portal import workbooks
 from portal.models import Enterprise, Region, Role
-from tests.applications.conftest import (  # noqa: F401 - fixtures
-    commit_callbacks_run_at_once,
-    head,
-    hitech_item,
-    qualified,
-    reviewer,
-    submitted,
-)
-from tests.dashboard.conftest import (  # noqa: F401 - fixtures
-    district,
-    make_case,
-    make_enterprise,
-    tangshan,
-    viewer,
-)
+from tests.applications import conftest as cases
+from tests.dashboard import conftest as board
+
+# The case and dashboard fixtures, used here by name.
+qualified, reviewer, head, hitech_item, submitted = (
+    cases.qualified, cases.reviewer, cases.head, cases.hitech_item, cases.submitted,
+)  # fmt: skip
+commit_callbacks_run_at_once = cases.commit_callbacks_run_at_once
+tangshan, district, viewer = board.tangshan, board.district, board.viewer
+make_enterprise, make_case = board.make_enterprise, board.make_case
 
 pytestmark = pytest.mark.django_db
 
