@@ -100,6 +100,9 @@ class ActionForm(forms.Form):
     cosign_bureaus = forms.MultipleChoiceField(
         label=_("Units asked for co-review"), required=False, choices=[]
     )
+    objection = forms.IntegerField(
+        label=_("Objection"), required=False, min_value=1, max_value=2**31 - 1
+    )
 
 
 class CosignAnswerForm(forms.Form):
@@ -116,9 +119,7 @@ class ObjectionForm(forms.Form):
     text = forms.CharField(
         label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
-    contact = forms.CharField(
-        label=_("How to reach you (optional)"), required=False, max_length=100
-    )
+    contact = forms.CharField(label=_("How to reach you"), max_length=100)
 
 
 class QueueFilterForm(forms.Form):

@@ -25,6 +25,7 @@ class State(models.TextChoices):
     SUPPLEMENT = "supplement", _("Supplement requested (补正)")
     RESUBMITTED = "resubmitted", _("Resubmitted")
     COSIGN = "cosign", _("In co-review (会签)")
+    SIGNOFF = "signoff", _("Awaiting a second head's sign-off (双人复核)")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Not supported")
     PUBLICIZED = "publicized", _("In publicity (公示)")
@@ -33,7 +34,8 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# States in which a case is still open: one per enterprise, item and period.
+# The lists of states the code asks about, in one place.
+# Still open: one per enterprise, item and period.
 OPEN_STATES = [
     State.OFFERED,
     State.DRAFT,
@@ -42,9 +44,24 @@ OPEN_STATES = [
     State.SUPPLEMENT,
     State.RESUBMITTED,
     State.COSIGN,
+    State.SIGNOFF,
     State.APPROVED,
     State.PUBLICIZED,
 ]
+# The enterprise may change the claim and its materials.
+EDITABLE_STATES = [State.OFFERED, State.DRAFT, State.SUPPLEMENT]
+# The bureau's clock runs (accepted, not yet paid or closed): reminders and escalation.
+RUNNING_STATES = [
+    State.ACCEPTED,
+    State.SUPPLEMENT,
+    State.RESUBMITTED,
+    State.COSIGN,
+    State.SIGNOFF,
+    State.APPROVED,
+    State.PUBLICIZED,
+]
+# A grant in the ledger stands for the case (reversed only when an objection is upheld).
+GRANTED_STATES = [State.APPROVED, State.PUBLICIZED, State.DISBURSED, State.RECOMMENDED]
 
 
 class Application(models.Model):
@@ -234,18 +251,48 @@ class CosignRequest(models.Model):
 
 
 class Objection(models.Model):
-    """An objection received during 公示; it reopens the review."""
+    """An objection received during 公示. It changes nothing by itself: the lead bureau upholds
+    it (the case reopens and its grant is reversed) or dismisses it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the bureau's decision")
+        UPHELD = "upheld", _("Upheld: the case is reviewed again")
+        DISMISSED = "dismissed", _("Dismissed")
 
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="objections"
     )
     text = models.TextField(_("objection"))
-    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    contact = models.CharField(_("contact"), max_length=100)
+    # A keyed hash of the sender's address: enough to limit objections per address, not to
+    # identify the sender.
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
 
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending")
+                | (Q(decided_at__isnull=False) & ~Q(decision_reason="")),
+                name="objection_decided_with_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:40]

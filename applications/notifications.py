@@ -36,13 +36,21 @@ SUBJECTS = {
     "approve": gettext_lazy("Your application %(ref)s was approved: %(item)s"),
     "reject": gettext_lazy("Your application %(ref)s is not supported: %(item)s"),
     "publicize": gettext_lazy("Your application %(ref)s is in publicity: %(item)s"),
-    "reopen": gettext_lazy("An objection reopened application %(ref)s: %(item)s"),
+    "objection": gettext_lazy("An objection to application %(ref)s awaits your decision: %(item)s"),
+    "uphold_objection": gettext_lazy(
+        "An objection to your application %(ref)s was upheld; it is reviewed again: %(item)s"
+    ),
+    "sign_off": gettext_lazy("Your application %(ref)s was approved: %(item)s"),
+    "decline_sign_off": gettext_lazy(
+        "The amount of application %(ref)s was sent back for review: %(item)s"
+    ),
     "disburse": gettext_lazy("Payment made for application %(ref)s: %(item)s"),
     "offer": gettext_lazy("A policy can be granted to you without applying: %(item)s"),
     "reminder": gettext_lazy("Deadline approaching for application %(ref)s: %(item)s"),
     "overdue": gettext_lazy("Application %(ref)s is overdue: %(item)s"),
 }
-TO_LEAD = {"submit", "confirm", "resubmit", "withdraw", "cosign_answer", "reopen", "reminder"}
+# Steps of the workflow name their recipients (``workflow.Transition.recipients``); these are
+# the notices that are not steps.
 TO_ENTERPRISE = {
     "accept", "return", "request_supplement", "approve", "reject", "publicize", "disburse", "offer",
 }  # fmt: skip
@@ -73,12 +81,13 @@ def notify(
     extra_users: Iterable[User] = (),
     body: str = "",
     key: str | None = None,
+    to: str | None = None,
 ) -> list[Notification]:
     """Write the outbox rows for one event (inside the caller's transaction) and have them
     delivered once it commits."""
     if bureaus is not None:
         users, mailboxes = _bureau_targets(bureaus)
-    elif action in TO_ENTERPRISE:
+    elif to == "enterprise" or (to is None and action in TO_ENTERPRISE):
         users, mailboxes = _enterprise_targets(application)
     else:
         users, mailboxes = _bureau_targets(application.lead_bureaus.all())

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from applications.models import Application, CaseEvent, CosignRequest, Notification, State
+from applications.models import (
+    RUNNING_STATES,
+    Application,
+    CaseEvent,
+    CosignRequest,
+    Notification,
+    State,
+)
 from incentives.models import Match
 from portal.models import Role
 
-RUNNING = [
-    State.ACCEPTED,
-    State.SUPPLEMENT,
-    State.RESUBMITTED,
-    State.COSIGN,
-    State.APPROVED,
-    State.PUBLICIZED,
-]
+RUNNING = RUNNING_STATES
 
 
 def visible_applications(*, user) -> QuerySet[Application]:
@@ -70,7 +71,7 @@ def bureau_queue(*, user, filters: dict) -> QuerySet[Application]:
     if filters.get("district"):
         queue = queue.filter(enterprise__district=filters["district"])
     if filters.get("overdue"):
-        from applications.services import today
+        from applications.casework import today
 
         queue = queue.filter(state__in=RUNNING, deadline__lt=today())
     return queue.order_by(filters.get("sort") or "-submitted_at", "pk")
@@ -84,7 +85,7 @@ def inbox(*, user) -> QuerySet[Notification]:
 
 def publicity_list() -> QuerySet[Application]:
     return (
-        Application.objects.filter(state=State.PUBLICIZED)
+        Application.objects.filter(state=State.PUBLICIZED, publicity_ends__gte=timezone.localdate())
         .select_related("item__measure__document", "enterprise")
         .order_by("publicity_ends", "pk")
     )

@@ -5,6 +5,8 @@ rows, and — on approval — the budget debited under a row lock."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,42 +15,43 @@ import yaml
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import notifications, workflow
-from applications.calendar import from_rows
+from applications import casework, ledger, notifications, workflow
+from applications.casework import (  # noqa: F401 - the services' public names
+    ApplicationError,
+    approval_problems,
+    calendar,
+    evaluate,
+    period_for,
+    processing_days,
+    routing_bureaus,
+    submission_problems,
+    today,
+)
 from applications.models import (
+    EDITABLE_STATES,
+    OPEN_STATES,
+    RUNNING_STATES,
     Application,
     ApplicationMaterial,
     CaseEvent,
     CosignRequest,
     EnterpriseFile,
     Holiday,
-    ItemBudget,
     Objection,
     State,
 )
 from applications.uploads import UploadRefused, inspect_upload, storage_path
 from incentives import facts as fact_readers
-from incentives import selectors as catalogue_selectors
 from incentives import services as catalogue_services
-from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, NOT_ELIGIBLE, NOT_IN_FORCE, evaluate_item
-from incentives.matching import claim_keys
-from incentives.models import AssignmentRole, CrossItemLimit, Grant, IncentiveItem
-from incentives.rules import format_wan, rule_in_effect, rule_upper_bound
-from portal.models import Bureau, Enterprise
+from incentives.engine import ELIGIBLE, evaluate_item
+from incentives.models import IncentiveItem, PaysOnce
+from incentives.plans import claim_keys
+from portal.models import Enterprise
 
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.yaml"
-
-
-class ApplicationError(Exception):
-    """A step that cannot be taken; the message says why, for the person who tried."""
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,60 +74,46 @@ def holidays_load(*, path: Path = HOLIDAYS_FILE) -> int:
     return count
 
 
-def calendar():
-    return from_rows(Holiday.objects.values_list("date", "is_working_day"))
-
-
-def processing_days(item: IncentiveItem) -> int:
-    return item.processing_days or settings.DEFAULT_PROCESSING_DAYS
-
-
 # ---------------------------------------------------------------------------------------------
 # Starting and filling a case
 # ---------------------------------------------------------------------------------------------
 
 
-def period_for(*, on: datetime.date) -> str:
-    return str(on.year)
-
-
-def routing_bureaus(*, item: IncentiveItem) -> list[Bureau]:
-    """Where a case goes: the lead units of the annex. Where the document names only 责任单位
-    (鹤壁 2019), the first of them receives the case."""
-    leads = catalogue_selectors.item_bureaus(item, AssignmentRole.LEAD)
-    if leads:
-        return leads
-    return catalogue_selectors.item_bureaus(item, AssignmentRole.RESPONSIBLE)[:1]
-
-
-def _profile_facts(enterprise: Enterprise, on: datetime.date) -> dict[str, Any]:
-    loaded = Enterprise.objects.prefetch_related("qualifications", "yearly_figures").get(
-        pk=enterprise.pk
-    )
-    return fact_readers.profile_facts(fact_readers.Profile.of(loaded), on)
-
-
 def application_start(*, user, item: IncentiveItem) -> Application:
     """Open (or resume) the enterprise's draft for this item and period, prefilled from the
-    profile where an input is a profile fact."""
+    profile where an input is a profile fact. Refused where the item does not serve the
+    enterprise or the ledger says it was paid already."""
     if item.support_kind not in ("money", "status"):
         raise ApplicationError(
             _("This item is information or a service; there is nothing to apply for.")
         )
     if not routing_bureaus(item=item):
         raise ApplicationError(_("The annex names no unit to receive applications for this item."))
+    enterprise = user.enterprise
+    refusal = casework.scope_refusal(item, enterprise)
+    if refusal:
+        raise ApplicationError(refusal)
     period = period_for(on=today())
-    existing = Application.objects.filter(
-        enterprise=user.enterprise, item=item, period=period, state__in=workflow_open_states()
+    open_cases = Application.objects.filter(enterprise=enterprise, item=item, state__in=OPEN_STATES)
+    # A once-only award has one case at a time, whatever the year it was started in.
+    existing = (
+        open_cases if item.pays == PaysOnce.ONCE else open_cases.filter(period=period)
     ).first()
     if existing:
         return existing
-    facts = _profile_facts(user.enterprise, today())
+    refusal = ledger.refusal_for(
+        enterprise_id=enterprise.pk,
+        item=item,
+        slot=ledger.slot_for(item=item, period=period, form_data={}, reference=""),
+    )
+    if refusal and item.pays != PaysOnce.PER_PROJECT and item.pays != PaysOnce.PER_CLAIM:
+        raise ApplicationError(refusal)
+    facts = casework.profile_facts(enterprise, today())
     prefill = {key: _jsonable(facts[key]) for key in claim_keys(item) if facts.get(key) is not None}
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                enterprise=user.enterprise,
+                enterprise=enterprise,
                 item=item,
                 period=period,
                 created_by=user,
@@ -132,15 +121,11 @@ def application_start(*, user, item: IncentiveItem) -> Application:
             )
             _event(application, "create", "", State.DRAFT, user)
     except IntegrityError:  # another tab opened it at the same moment
-        return Application.objects.get(
-            enterprise=user.enterprise, item=item, period=period, state__in=workflow_open_states()
-        )
+        return open_cases.get(period=period)
     return application
 
 
 def workflow_open_states() -> list[str]:
-    from applications.models import OPEN_STATES
-
     return OPEN_STATES
 
 
@@ -153,11 +138,7 @@ def _jsonable(value):
 
 
 def application_update(*, application: Application, user, form_data: dict[str, Any]) -> None:
-    if user.enterprise_id != application.enterprise_id or application.state not in (
-        State.DRAFT,
-        State.SUPPLEMENT,
-        State.OFFERED,
-    ):
+    if user.enterprise_id != application.enterprise_id or application.state not in EDITABLE_STATES:
         raise ApplicationError(_("This application cannot be changed now."))
     application.form_data = {key: _jsonable(value) for key, value in form_data.items()}
     application.save(update_fields=["form_data"])
@@ -195,153 +176,11 @@ def material_attach(
         or user.enterprise_id != application.enterprise_id
     ):
         raise ApplicationError(_("This file belongs to another enterprise."))
-    if application.state not in (State.DRAFT, State.SUPPLEMENT, State.OFFERED):
+    if application.state not in EDITABLE_STATES:
         raise ApplicationError(
             _("Materials can be changed only in a draft or while a supplement is asked for.")
         )
     ApplicationMaterial.objects.create(application=application, label=label, file=enterprise_file)
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks
-# ---------------------------------------------------------------------------------------------
-
-
-def _claim_facts(application: Application) -> dict[str, Any]:
-    facts = _profile_facts(application.enterprise, today())
-    declared = catalogue_services.item_declared(item=application.item)
-    for key, value in (application.form_data or {}).items():
-        if value in (None, ""):
-            continue
-        kind = (declared.get(key) or {}).get("type")
-        if kind in ("money", "decimal", "percent"):
-            value = Decimal(str(value))
-        elif kind == "int":
-            value = int(value)
-        elif kind == "date" and isinstance(value, str):
-            value = datetime.date.fromisoformat(value)
-        facts[key] = value
-    return facts
-
-
-def evaluate(application: Application, *, on: datetime.date | None = None):
-    """The item's verdict for the enterprise's profile and what the claim states."""
-    spec = catalogue_services.item_spec(item=application.item)
-    return evaluate_item(spec, _claim_facts(application), on=on or today())
-
-
-def submission_problems(application: Application) -> list[str]:
-    """Everything that stops a submission, each in a sentence."""
-    problems = []
-    item = application.item
-    declared = catalogue_services.item_declared(item=item)
-    for input_ in item.inputs or []:
-        if application.form_data.get(input_["key"]) in (None, ""):
-            problems.append(
-                _("Fill in: %(label)s.") % {"label": input_.get("label") or input_["key"]}
-            )
-    have = set(application.materials.values_list("label", flat=True))
-    missing = [m for m in item.materials or [] if m not in have]
-    if missing:
-        problems.append(_("Attach: %(materials)s.") % {"materials": "、".join(missing)})
-    state = catalogue_selectors.item_state(item, today())
-    if state == "upcoming":
-        problems.append(
-            _("The application window opens on %(date)s.") % {"date": item.window_opens}
-        )
-    elif state == "closed":
-        problems.append(
-            _("The application window closed on %(date)s.") % {"date": item.window_closes}
-        )
-    verdict = evaluate(application)
-    if verdict.verdict == NOT_IN_FORCE:
-        problems.extend(verdict.reasons[:1])
-    elif verdict.verdict == NOT_ELIGIBLE:
-        problems.extend(
-            _("Not eligible: %(reason)s") % {"reason": reason} for reason in verdict.failed
-        )
-    elif verdict.missing:
-        labels = "、".join((declared.get(k) or {}).get("label", k) for k in verdict.missing)
-        problems.append(_("Complete your profile first: %(facts)s.") % {"facts": labels})
-    return problems
-
-
-def approval_problems(
-    application: Application, amount: Decimal | None, *, lock_budget: bool
-) -> list[str]:
-    """Whether an amount fits the rule, the item's remaining budget and the enterprise's caps."""
-    item = application.item
-    rule = rule_in_effect([r.as_rule() for r in item.rules.all()], today())
-    gives_money = item.support_kind == "money" and rule is not None and rule.get("kind") != "none"
-    if not gives_money:
-        return [] if not amount else [_("This item gives no money; approve it without an amount.")]
-    if amount is None or amount <= 0:
-        return [_("Give the approved amount.")]
-    verdict = evaluate(application)
-    if verdict.verdict not in (ELIGIBLE, LIKELY_ELIGIBLE):
-        return [
-            _("The case no longer meets the conditions: %(why)s")
-            % {"why": "；".join(verdict.failed or verdict.reasons[:1])}
-        ]
-    estimate = verdict.estimate
-    problems = []
-    if estimate.kind == "exact" and amount != estimate.amount:
-        problems.append(
-            _("The rule gives exactly %(amount)s (%(why)s).")
-            % {"amount": format_wan(estimate.amount), "why": estimate.breakdown}
-        )
-    elif estimate.kind in ("range", "formula"):
-        low, high = estimate.minimum or Decimal(0), estimate.maximum
-        if estimate.kind == "formula":
-            high = rule_upper_bound(rule)
-        if amount < low or (high is not None and amount > high):
-            problems.append(
-                _("The amount must be between %(min)s and %(max)s.")
-                % {"min": format_wan(low), "max": format_wan(high) if high is not None else "—"}
-            )
-    year = today().year
-    for limit in CrossItemLimit.objects.filter(items=item).prefetch_related("items"):
-        granted = Grant.objects.filter(
-            enterprise=application.enterprise, item__in=limit.items.all(), reversed_at__isnull=True
-        )
-        if limit.kind == "yearly_cap":
-            granted = granted.filter(granted_on__year=year)
-        used = granted.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        if limit.kind == "exclusive" and used > 0:
-            problems.append(
-                _("Already granted within “%(note)s”: no double award.")
-                % {"note": limit.note or limit.key}
-            )
-        elif limit.kind in ("yearly_cap", "total_cap") and used + amount > limit.amount:
-            problems.append(
-                _("%(note)s: %(used)s already granted, at most %(room)s more.")
-                % {
-                    "note": limit.note or limit.key,
-                    "used": format_wan(used),
-                    "room": format_wan(max(limit.amount - used, 0)),
-                }
-            )
-    if item.yearly_budget is not None:
-        budget = _budget_row(item, year, lock=lock_budget)
-        if budget.remaining < amount:
-            problems.append(
-                _("The item's budget for %(year)s has %(left)s left.")
-                % {"year": year, "left": format_wan(budget.remaining)}
-            )
-    return problems
-
-
-def _budget_row(item: IncentiveItem, year: int, *, lock: bool) -> ItemBudget:
-    query = ItemBudget.objects.select_for_update() if lock else ItemBudget.objects
-    budget = query.filter(item=item, year=year).first()
-    if budget is None:
-        try:
-            with transaction.atomic():
-                ItemBudget.objects.create(item=item, year=year, total=item.yearly_budget)
-        except IntegrityError:
-            pass  # created by a concurrent approval
-        budget = query.get(item=item, year=year)
-    return budget
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,143 +211,55 @@ def transition(
     payment_reference: str = "",
     cosign_bureau_ids: list[int] | None = None,
     bank_account: str = "",
+    objection_id: int | None = None,
 ) -> Application:
-    """Take one step of a case, or refuse it with the reason."""
-    step = workflow.TRANSITIONS[action]
+    """Take one step of a case, or refuse it with the reason: lock the case, check the step
+    (actor, state, guards), apply its effect, record the event, notify (see ``workflow``)."""
+    rule = workflow.TRANSITIONS[action]
     with transaction.atomic():
         application = (
             Application.objects.select_for_update()
             .select_related("item__measure__document", "enterprise")
             .get(pk=application_id)
         )
-        refusal = (
-            workflow.state_refusal(step, application)
-            if step.actor == workflow.SYSTEM
-            else workflow.refusal(action, application, user)
-        )
+        refusal = workflow.refusal(action, application, user)
         if refusal:
             raise ApplicationError(refusal)
-        if step.needs_comment and not comment.strip():
+        if rule.needs_comment and not comment.strip():
             raise ApplicationError(_("Say why: the enterprise reads it."))
-        source, target = application.state, workflow.target_of(step, application)
-        fields = ["state"]
-        cosign_bureaus = []
-        if action in ("submit", "confirm", "resubmit"):
-            if action == "confirm":
-                if not bank_account.strip():
-                    raise ApplicationError(_("Give the bank account the money is paid to."))
-                application.bank_account = bank_account.strip()
-                fields.append("bank_account")
-            problems = submission_problems(application)
-            if problems:
-                raise ApplicationError(" ".join(problems))
-            application.submitted_at = timezone.now()
-            fields.append("submitted_at")
-            if action != "resubmit":
-                application.lead_bureaus.set(routing_bureaus(item=application.item))
-        elif action == "accept":
-            application.accepted_on = today()
-            application.deadline = calendar().add_working_days(
-                today(), processing_days(application.item)
-            )
-            fields += ["accepted_on", "deadline"]
-        elif action == "request_cosign":
-            responsible = catalogue_selectors.item_bureaus(
-                application.item, AssignmentRole.RESPONSIBLE
-            )
-            allowed = {
-                b.pk: b
-                for b in responsible
-                if b.city_id == application.item.measure.document.region_id
-            }
-            chosen = [allowed[pk] for pk in cosign_bureau_ids or [] if pk in allowed] or list(
-                allowed.values()
-            )
-            lead_ids = set(application.lead_bureaus.values_list("pk", flat=True))
-            cosign_bureaus = [b for b in chosen if b.pk not in lead_ids]
-            if not cosign_bureaus:
-                raise ApplicationError(
-                    _("The annex names no responsible unit to ask for co-review.")
-                )
-            CosignRequest.objects.bulk_create(
-                CosignRequest(application=application, bureau=b, requested_by=user)
-                for b in cosign_bureaus
-            )
-        elif action == "approve":
-            amount = amount if amount is not None else None
-            problems = approval_problems(application, amount, lock_budget=True)
-            if problems:
-                raise ApplicationError(" ".join(problems))
-            if amount:
-                if application.item.yearly_budget is not None:
-                    budget = _budget_row(application.item, today().year, lock=True)
-                    budget.used += amount
-                    budget.save(update_fields=["used"])
-                Grant.objects.create(
-                    enterprise=application.enterprise,
-                    item=application.item,
-                    granted_on=today(),
-                    amount=amount,
-                    source=Grant.Source.APPLICATION,
-                    reference=application.reference,
-                )
-            application.approved_amount = amount
-            application.decided_at = timezone.now()
-            fields += ["approved_amount", "decided_at"]
-        elif action == "reject":
-            application.decided_at = timezone.now()
-            fields.append("decided_at")
-        elif action == "publicize":
-            days = application.item.publicity_days or settings.DEFAULT_PUBLICITY_DAYS
-            application.publicity_ends = calendar().add_working_days(today(), days)
-            fields.append("publicity_ends")
-        elif action == "reopen":
-            _reverse_approval(application)
-            application.approved_amount, application.decided_at, application.publicity_ends = (
-                None,
-                None,
-                None,
-            )
-            fields += ["approved_amount", "decided_at", "publicity_ends"]
-        elif action == "disburse":
-            if not paid_on or not payment_reference.strip():
-                raise ApplicationError(_("Give the payment date and the payment reference."))
-            application.paid_on, application.payment_reference = paid_on, payment_reference.strip()
-            fields += ["paid_on", "payment_reference"]
-        application.state = target
-        application.save(update_fields=fields)
-        event = _event(
-            application,
-            action,
-            source,
-            target,
-            user,
-            comment,
-            amount if action == "approve" else None,
+        step = workflow.Step(
+            application=application,
+            user=user,
+            on=today(),
+            comment=comment,
+            amount=amount,
+            paid_on=paid_on,
+            payment_reference=payment_reference,
+            cosign_bureau_ids=list(cosign_bureau_ids or []),
+            bank_account=bank_account,
+            objection_id=objection_id,
+            target=rule.target,
+            recipients=rule.recipients,
         )
-        if action == "request_cosign":
+        source = application.state
+        if rule.effect is not None:
+            rule.effect(step)
+        application.state = step.target
+        application.save(update_fields=list(dict.fromkeys(step.fields)))
+        event = _event(
+            application, action, source, step.target, user, step.comment, step.event_amount
+        )
+        if step.recipients == workflow.TO_NAMED:
             notifications.notify(
-                application=application, action=action, event=event, bureaus=cosign_bureaus
+                application=application, action=action, event=event, bureaus=step.bureaus
             )
-        elif action != "withdraw" or source != State.DRAFT:
-            notifications.notify(application=application, action=action, event=event)
+        elif step.recipients != workflow.TO_NOBODY and (
+            action != "withdraw" or source != State.DRAFT
+        ):
+            notifications.notify(
+                application=application, action=action, event=event, to=step.recipients
+            )
     return application
-
-
-def _reverse_approval(application: Application) -> None:
-    grant = (
-        Grant.objects.select_for_update()
-        .filter(reference=application.reference, reversed_at__isnull=True)
-        .first()
-    )
-    if grant is None:
-        return
-    grant.reversed_at = timezone.now()
-    grant.save(update_fields=["reversed_at"])
-    if application.item.yearly_budget is not None:
-        budget = _budget_row(application.item, grant.granted_on.year, lock=True)
-        budget.used -= grant.amount
-        budget.save(update_fields=["used"])
 
 
 def cosign_answer(*, request_id: int, user, opinion: str, comment: str) -> CosignRequest:
@@ -537,20 +288,51 @@ def cosign_answer(*, request_id: int, user, opinion: str, comment: str) -> Cosig
     return request
 
 
-def objection_file(*, application_id: int, text: str, contact: str = "") -> Application:
-    """An objection during 公示 reopens the review."""
-    if not text.strip():
+def objection_file(*, application_id: int, text: str, contact: str, address: str = "") -> Objection:
+    """Record an objection during 公示 and tell the lead bureau, which decides on it. Nothing
+    about the case changes by the objection alone. Limited per sender's address and per case."""
+    text, contact = text.strip(), contact.strip()
+    if not text:
         raise ApplicationError(_("Write the objection."))
+    if not contact:
+        raise ApplicationError(_("Say how the bureau can reach you about the objection."))
+    address_hash = _address_hash(address) if address else ""
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id)
-        if application.state != State.PUBLICIZED:
-            raise ApplicationError(_("This case is not in publicity."))
-        Objection.objects.create(
-            application=application, text=text.strip()[:5000], contact=contact[:100]
+        if application.state != State.PUBLICIZED or (
+            application.publicity_ends and today() > application.publicity_ends
+        ):
+            raise ApplicationError(_("This case is not in publicity; objections are closed."))
+        day_ago = timezone.now() - datetime.timedelta(days=1)
+        if address_hash and (
+            Objection.objects.filter(address_hash=address_hash, received_at__gte=day_ago).count()
+            >= settings.OBJECTIONS_PER_ADDRESS_PER_DAY
+        ):
+            raise ApplicationError(
+                _("Too many objections from this address today; try again tomorrow.")
+            )
+        if (
+            application.objections.filter(status=Objection.Status.PENDING).count()
+            >= settings.OBJECTIONS_PENDING_PER_CASE
+        ):
+            raise ApplicationError(
+                _("This case has many objections awaiting the bureau; yours would add nothing.")
+            )
+        objection = Objection.objects.create(
+            application=application,
+            text=text[:5000],
+            contact=contact[:100],
+            address_hash=address_hash,
         )
-    return transition(
-        application_id=application_id, user=None, action="reopen", comment=text.strip()[:500]
-    )
+        event = _event(
+            application, "objection", application.state, application.state, None, text[:500]
+        )
+        notifications.notify(application=application, action="objection", event=event, to="lead")
+    return objection
+
+
+def _address_hash(address: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 
 def applications_offer(*, on: datetime.date | None = None) -> int:
@@ -571,6 +353,21 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
             facts = fact_readers.profile_facts(fact_readers.Profile.of(verified), on)
             if evaluate_item(spec, facts, on=on).verdict != ELIGIBLE:
                 continue
+            period = period_for(on=on)
+            # Never an offer outside the item's scope, or where the ledger holds a grant.
+            if casework.scope_refusal(item, enterprise) or ledger.refusal_for(
+                enterprise_id=enterprise.pk,
+                item=item,
+                slot=ledger.slot_for(item=item, period=period, form_data={}, reference=""),
+            ):
+                continue
+            if (
+                item.pays == PaysOnce.ONCE
+                and Application.objects.filter(
+                    enterprise=enterprise, item=item, state__in=OPEN_STATES
+                ).exists()
+            ):
+                continue
             admin = (
                 enterprise.users.filter(is_enterprise_admin=True).first()
                 or enterprise.users.first()
@@ -582,7 +379,7 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
                     application = Application.objects.create(
                         enterprise=enterprise,
                         item=item,
-                        period=period_for(on=on),
+                        period=period,
                         state=State.OFFERED,
                         created_by=admin,
                     )
@@ -608,10 +405,8 @@ def deadlines_check(*, on: datetime.date | None = None) -> dict[str, int]:
 
     on = on or today()
     soon = calendar().add_working_days(on, settings.DEADLINE_REMINDER_DAYS)
-    from applications.selectors import RUNNING
-
     running = Application.objects.filter(
-        state__in=RUNNING,
+        state__in=RUNNING_STATES,
         deadline__isnull=False,
     ).select_related("item")
     reminded = escalated = 0

@@ -197,6 +197,10 @@ class CaseView(LoginRequiredMixin, TemplateView):
             application=application,
             actions=workflow.actions_for(application, user),
             action_form=form,
+            objections=application.objections.select_related("decided_by")
+            if user.role == Role.BUREAU
+            else [],
+            pending_objections=application.objections.filter(status="pending"),
             cosign_form=CosignAnswerForm() if open_cosign else None,
             open_cosign=open_cosign,
             match=selectors.case_match(application=application),
@@ -212,10 +216,7 @@ class CaseView(LoginRequiredMixin, TemplateView):
 
 class ActView(LoginRequiredMixin, View):
     def post(self, request, reference, action):
-        if (
-            action not in workflow.TRANSITIONS
-            or workflow.TRANSITIONS[action].actor == workflow.SYSTEM
-        ):
+        if action not in workflow.TRANSITIONS:
             raise Http404
         application = _case_or_404(request.user, reference)
         form = ActionForm(request.POST)
@@ -241,6 +242,7 @@ class ActView(LoginRequiredMixin, View):
                     if str(v).isascii() and str(v).isdecimal() and len(str(v)) < 12
                 ],
                 bank_account=data.get("bank_account") or "",
+                objection_id=data.get("objection"),
             )
         except services.ApplicationError as error:
             messages.error(request, str(error))
@@ -384,15 +386,29 @@ class ObjectionView(View):
         application = get_object_or_404(Application, reference=reference, state=State.PUBLICIZED)
         form = ObjectionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Write the objection (at most 5,000 characters)."))
+            messages.error(
+                request,
+                _(
+                    "Write the objection (at most 5,000 characters) and how the bureau can "
+                    "reach you."
+                ),
+            )
             return redirect("applications:publicity")
         try:
-            services.objection_file(application_id=application.pk, **form.cleaned_data)
+            services.objection_file(
+                application_id=application.pk,
+                address=request.META.get("REMOTE_ADDR", ""),
+                **form.cleaned_data,
+            )
         except services.ApplicationError as error:
             messages.error(request, str(error))
         else:
             messages.success(
-                request, _("Your objection is received; the bureau reviews the case again.")
+                request,
+                _(
+                    "Your objection is received. The lead bureau decides on it; the case stays "
+                    "as it is until then."
+                ),
             )
         return redirect("applications:publicity")
 

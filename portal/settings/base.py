@@ -249,3 +249,10 @@ ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 
 # Health check: how long /healthz waits for the broker before calling it down.
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
+# Approvals above this amount (yuan) need a second head's sign-off (双人复核), unless the item
+# sets its own threshold.
+SECOND_REVIEW_ABOVE = env.int("SECOND_REVIEW_ABOVE", default=1_000_000)
+# Objections during 公示: at most this many a day from one address, and this many awaiting the
+# bureau's decision on one case.
+OBJECTIONS_PER_ADDRESS_PER_DAY = env.int("OBJECTIONS_PER_ADDRESS_PER_DAY", default=5)
+OBJECTIONS_PENDING_PER_CASE = env.int("OBJECTIONS_PENDING_PER_CASE", default=20)

@@ -201,12 +201,15 @@ def test_publicity_page_and_an_objection_that_reopens(client, submitted, reviewe
     client.logout()
     page = client.get(reverse("applications:publicity")).content.decode()
     assert submitted.enterprise.name in page and "200000.00" in page
-    client.post(reverse("applications:objection", args=[submitted.reference]), {"text": "数据不实"})
-    assert Application.objects.get(pk=submitted.pk).state == State.ACCEPTED
-    assert (
-        submitted.enterprise.name
-        not in client.get(reverse("applications:publicity")).content.decode()
-    )
+    url = reverse("applications:objection", args=[submitted.reference])
+    # Without a contact the objection is refused; with one it is recorded and waits for the
+    # bureau: the case stays in publicity and on the page.
+    client.post(url, {"text": "数据不实"})
+    assert not submitted.objections.exists()
+    client.post(url, {"text": "数据不实", "contact": "13800000000"})
+    assert submitted.objections.get().status == "pending"
+    assert Application.objects.get(pk=submitted.pk).state == State.PUBLICIZED
+    assert submitted.enterprise.name in client.get(reverse("applications:publicity")).content.decode()
 
 
 def test_the_item_page_offers_apply_to_enterprise_users_only(client, qualified, make_user):

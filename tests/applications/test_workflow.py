@@ -174,13 +174,29 @@ def test_an_objection_reopens_the_review_and_gives_the_budget_back(
     app = act(submitted, reviewer, "accept")
     app = act(app, head, "approve", amount=Decimal(200000))
     app = act(app, reviewer, "publicize")
-    app = services.objection_file(
+    objection = services.objection_file(
         application_id=app.pk, text="该企业的高企证书存疑", contact="13800000000"
     )
+    # The objection alone changes nothing: the case stays in publicity, the grant stands.
+    app.refresh_from_db()
+    assert app.state == State.PUBLICIZED and app.approved_amount == Decimal(200000)
+    assert ItemBudget.objects.get(item=hitech_item).used == Decimal(200000)
+    Application.objects.filter(pk=app.pk).update(
+        publicity_ends=datetime.date.today() - datetime.timedelta(days=1)
+    )
+    with pytest.raises(services.ApplicationError, match="异议"):
+        act(app, reviewer, "disburse", paid_on=datetime.date.today(), payment_reference="X")
+    with pytest.raises(services.ApplicationError, match="理由|why"):
+        act(app, head, "uphold_objection", objection_id=objection.pk)
+    app = act(app, head, "uphold_objection", objection_id=objection.pk, comment="证书确已过期")
     assert app.state == State.ACCEPTED and app.approved_amount is None
     assert ItemBudget.objects.get(item=hitech_item).used == 0
-    assert Grant.objects.get(reference=app.reference).reversed_at is not None
-    assert CaseEvent.objects.filter(application=app, action="reopen", actor__isnull=True).exists()
+    grant = Grant.objects.get(reference=app.reference)
+    assert grant.reversed_at is not None and grant.reversed_by == head
+    assert "证书确已过期" in grant.reversal_reason
+    objection.refresh_from_db()
+    assert objection.status == "upheld" and objection.decided_by == head
+    assert CaseEvent.objects.filter(application=app, action="uphold_objection", actor=head).exists()
 
 
 def test_provincial_money_ends_in_a_recommendation_upward(make_user):
@@ -190,7 +206,7 @@ def test_provincial_money_ends_in_a_recommendation_upward(make_user):
     application.state = State.ACCEPTED
     application.save(update_fields=["state"])
     application.lead_bureaus.set(services.routing_bureaus(item=item))
-    assert workflow.target_of(workflow.TRANSITIONS["approve"], application) == State.RECOMMENDED
+    assert workflow._decided_target(application) == State.RECOMMENDED
 
 
 def test_items_without_a_lead_go_to_the_first_responsible_unit():
