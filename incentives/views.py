@@ -11,6 +11,7 @@ from incentives import caching, selectors, services
 from incentives.calculator import CalculatorForm, calculate
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
+from incentives.plans import plan_for
 from incentives.presentation import group_results, present_items
 from portal.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
 from portal.models import Bureau, Role
@@ -88,6 +89,10 @@ class ItemDetailView(DetailView):
         present_items([item], on=services.today(), detail=True)
         context["responsible"] = selectors.item_bureaus(item, AssignmentRole.RESPONSIBLE)
         context["cooperate"] = selectors.item_bureaus(item, AssignmentRole.COOPERATE)
+        user = self.request.user
+        if user.is_authenticated and user.role == Role.ENTERPRISE and user.enterprise_id:
+            # The same scope the workflow checks: no 申报 button on an item that cannot serve it.
+            context["apply_refusal"] = plan_for(item).scope_refusal(user.enterprise)
         return context
 
 

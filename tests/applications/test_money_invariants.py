@@ -260,3 +260,11 @@ def test_objections_are_limited_per_address(publicized, settings):
         application_id=publicized.pk, text="另一地址", contact="x", address="10.0.0.10"
     )
     assert publicized.objections.count() == 3
+
+
+def test_the_item_page_of_another_city_shows_why_instead_of_apply(client, qualified):
+    client.force_login(qualified)
+    page = client.get(reverse("incentives:item", args=["jq-hitech-new"])).content.decode()
+    assert 'data-testid="apply"' not in page and 'data-testid="apply-refused"' in page
+    page = client.get(reverse("incentives:item", args=["ts2019-hitech-new"])).content.decode()
+    assert 'data-testid="apply"' in page
