@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from applications import services
-from applications.models import Application, CaseEvent, ItemBudget, State
+from applications import ledger, services
+from applications.models import GRANTED_STATES, Application, CaseEvent, ItemBudget, State
 from incentives.models import Grant, Match, MatchStatus
 
 PREFIX = "DEMO"
@@ -54,7 +54,7 @@ PATH = {
         ("disburse", State.DISBURSED),
     ],
 }
-GRANTED = {State.APPROVED, State.PUBLICIZED, State.DISBURSED}
+GRANTED = set(GRANTED_STATES)
 
 
 def _moment(day: datetime.date, rng: random.Random) -> datetime.datetime:
@@ -99,9 +99,11 @@ def demo_cases_load(*, recorder, count: int = 160, seed: int = 7, today=None) ->
         )
         submitted = calendar.previous_working_day(today - datetime.timedelta(days=back))
         period = str(submitted.year)
-        if (match.enterprise_id, match.item_id, period) in seen:
+        # One case per slot of the ledger: a once-only award is demonstrated once.
+        slot = "once" if match.item.pays == "once" else period
+        if (match.enterprise_id, match.item_id, slot) in seen:
             continue
-        seen.add((match.enterprise_id, match.item_id, period))
+        seen.add((match.enterprise_id, match.item_id, slot))
         amount = Decimal(match.amount or match.maximum)
         case = Application.objects.create(
             reference=f"{PREFIX}{created + 1:06d}",
@@ -167,6 +169,7 @@ def demo_cases_load(*, recorder, count: int = 160, seed: int = 7, today=None) ->
                 amount=amount,
                 source=Grant.Source.APPLICATION,
                 reference=case.reference,
+                slot=ledger.application_slot(case),
             )
             key = (case.item_id, case.decided_at.year)
             used_by_item[key] = used_by_item.get(key, Decimal(0)) + amount

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications import services as case_services
-from applications.models import Application, ItemBudget, State
+from applications.models import GRANTED_STATES, Application, ItemBudget, State
 from incentives.models import Assignment, AssignmentRole
 
 CHUNK = 2000
@@ -29,7 +29,7 @@ DECIDED = {
     State.DISBURSED,
     State.RECOMMENDED,
 }
-GRANTED = {State.APPROVED, State.PUBLICIZED, State.DISBURSED, State.RECOMMENDED}
+GRANTED = set(GRANTED_STATES)
 CLOSED = DECIDED | {State.WITHDRAWN, State.RETURNED}
 # No payment is owed any more: the 兑现 clock stops.
 SETTLED = {State.REJECTED, State.WITHDRAWN, State.RETURNED, State.DISBURSED, State.RECOMMENDED}
