@@ -770,6 +770,7 @@ def test_case_action(submitted, staff_clients, data):
         payment_reference=["GK2026-0001"],
         bank_account=["6222 0000 1111 2222"],
         cosign_bureaus=["1", "2", "x"],
+        objection=["1", "99999999999", "x"],
     )
     payload = draw_payload(data, base)
     url = f"/cases/{submitted.reference}/act/{quote(action)}/"
@@ -811,8 +812,11 @@ def test_objection(publicized, data):
     with rolled_back():
         url = f"/publicity/{quote(reference, safe='')}/objection/"
         response = send(web_client(), "objection", "post", url, data=payload)
-        if response.status_code == 302 and not str(payload.get("text", "")).strip():
-            assert error_messages(response), "an empty objection was not explained"
+        incomplete = not str(payload.get("text", "")).strip() or not str(
+            payload.get("contact", "")
+        ).strip()
+        if response.status_code == 302 and incomplete:
+            assert error_messages(response), "an objection without text or contact not explained"
 
 
 @pytest.fixture
