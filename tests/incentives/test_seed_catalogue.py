@@ -24,7 +24,7 @@ GOLDEN = [(report.path.stem, outcome) for report in REPORTS for outcome in repor
 COUNTS = {
     "tangshan-2019-15": (45, 62, 24),
     "tangshan-2023-ssyj": (19, 38, 2),
-    "langfang-2023-draft": (37, 50, 43),
+    "langfang-2023-draft": (37, 54, 47),
     "example-city-kjcx": (18, 17, 7),
     "jiuquan-kjcx": (34, 60, 26),
     "hebi-2019-a": (35, 39, 1),
@@ -143,10 +143,11 @@ def test_002_langfang_2023_is_a_draft(db):
         rule("lf2023-jbgs-city-transfer")["rate"],
         rule("lf2023-jbgs-city-transfer")["cap"],
     ) == ("0.2", 1000000)
-    # （15）: 1% of R&D above 500万, at most 100万;
+    # （15）: 最高按 1% of R&D above 500万 (a ceiling), at most 100万;
     # 省级 10% of the increase, at most 1000万, provincial money.
     assert rule("lf2023-rd-input-1pct") == {
         "kind": "rate", "base": "rd_expense", "rate": "0.01", "min_base": 5000000, "cap": 1000000,
+        "up_to": True,
     }  # fmt: skip
     assert IncentiveItem.objects.get(key="lf2023-rd-increase-prov").funding_level == "provincial"
     # （21）: 专利 40%, at most 10万 a year per enterprise.
