@@ -1,5 +1,6 @@
 """Matching enterprises against the catalogue: every status with its reasons, region, validity,
-claim-dependent figures, limits, notices, and Python and SQL storing the same rows."""
+claim-dependent figures, limits, notices. (That every path stores the same rows for the whole
+catalogue is test_matching_agreement's.)"""
 
 import datetime
 import itertools
@@ -228,70 +229,6 @@ def test_an_opening_window_is_announced_once():
     assert matching.windows_notify(on=ON) >= 1
     assert matching.windows_notify(on=ON) == 0
     assert EnterpriseNotice.objects.filter(enterprise=e, kind="window_open").count() == 1
-
-
-def test_python_and_sql_store_the_same_matches_for_the_whole_catalogue():
-    """One enterprise recomputed in Python and every item recomputed in SQL give equal rows."""
-    subjects = []
-    for city in ("唐山市", "廊坊市", "鹤壁市"):
-        plain = enterprise(city=city)
-        rich = enterprise(
-            city=city, scale="small", is_above_scale=True, employees=80, ownership="private"
-        )
-        hitech(rich, recognition="renewal")
-        Qualification.objects.create(
-            enterprise=rich,
-            kind="tech_sme",
-            level="provincial",
-            recognized_on=datetime.date(2026, 4, 1),
-        )
-        Qualification.objects.create(
-            enterprise=rich,
-            kind="enterprise_tech_center",
-            level="city",
-            recognized_on=datetime.date(2024, 4, 1),
-        )
-        YearlyFigures.objects.create(
-            enterprise=rich,
-            year=2025,
-            revenue=Decimal("52000000.50"),
-            rd_expense=Decimal("2600000.25"),
-            tech_contract_turnover=Decimal(3000000),
-        )
-        YearlyFigures.objects.create(
-            enterprise=rich, year=2024, revenue=Decimal(40000000), rd_expense=Decimal(2000000)
-        )
-        subjects += [plain, rich]
-    fields = [
-        "status",
-        "estimate_kind",
-        "amount",
-        "minimum",
-        "maximum",
-        "breakdown",
-        "reasons",
-        "missing",
-        "failed",
-        "limited_amount",
-        "excluded",
-    ]
-
-    def snapshot():
-        return {
-            (m["enterprise_id"], m["item_id"]): tuple(m[f] for f in fields)
-            for m in Match.objects.filter(enterprise__in=subjects).values(
-                "enterprise_id", "item_id", *fields
-            )
-        }
-
-    for e in subjects:
-        matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
-    by_python = snapshot()
-    Match.objects.filter(enterprise__in=subjects).delete()
-    matching.all_recompute(on=ON)
-    by_sql = snapshot()
-    assert len(by_python) >= 300
-    assert by_sql == by_python
 
 
 def test_recompute_all_reports_progress_on_its_job(make_user):
