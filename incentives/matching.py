@@ -6,7 +6,8 @@ Two ways to the same answer, held equal by a property test:
   fail or unknown, so a whole city is matched in one query per item.
 
 Then the limits that cross items are applied per enterprise, stored results are upserted (safe
-to run twice), and an enterprise that newly qualifies is told once.
+to run twice), and an enterprise that newly qualifies is told once. Whom an item serves, what it
+reads, its rule and how a verdict is stored are the item's plan's (``incentives/plans.py``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from incentives.models import (
     RecomputeJob,
 )
 from incentives.plans import ItemPlan
-from incentives.plans import claim_keys as claim_keys  # applications.services imports it from here
 from incentives.rules import Estimate
 from portal.models import Enterprise, User
 
