@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import uploads
 from dashboard.models import IndexIndicator
 from portal.models import Bureau, Region
+from portal.params import query_id
 
 
 class DashboardFilterForm(forms.Form):
@@ -35,8 +36,8 @@ class DashboardFilterForm(forms.Form):
         if city_required:
             self.fields["city"].required = True
             self.fields["city"].empty_label = None
-        city_id = self.data.get("city") if self.is_bound else None
-        if with_bureau and city_id and str(city_id).isascii() and str(city_id).isdigit():
+        city_id = query_id(self.data.get("city")) if self.is_bound else None
+        if with_bureau and city_id:
             self.fields["bureau"].queryset = self.fields["bureau"].queryset.filter(city_id=city_id)
 
     def values(self, *, default_year, default_city=None) -> dict:
@@ -51,6 +52,15 @@ class DashboardFilterForm(forms.Form):
         if not self.is_bound:  # show the defaults the page uses
             self.initial.update({k: v for k, v in values.items() if v is not None})
         return values
+
+    @property
+    def ignored(self) -> list[str]:
+        """Labels of the filters that could not be read and were left at their default."""
+        return [
+            str(self.fields[name].label)
+            for name in self.errors
+            if name in self.fields and self.data.get(name) not in (None, "")
+        ]
 
 
 class TargetFigureForm(forms.Form):

@@ -25,6 +25,7 @@ from dashboard.models import Snapshot, Target
 from portal import workbooks
 from portal.access import RoleRequiredMixin
 from portal.models import Region, Role
+from portal.params import query_id, query_int
 
 
 class ViewerRequiredMixin(RoleRequiredMixin):
@@ -473,13 +474,8 @@ class DistrictFiguresView(FigureEntryRequiredMixin, FormView):
                     % {"city": self.district.parent.name}
                 )
             today = timezone.localdate()
-            year = request.GET.get("year", "")
-            years = _index_years(today)
-            self.year = (
-                int(year)
-                if year.isascii() and year.isdigit() and int(year) in years
-                else today.year
-            )
+            year = query_int(request.GET.get("year"))
+            self.year = year if year in _index_years(today) else today.year
             self.scheme = selectors.index_scheme()
             if self.scheme is None:
                 raise PermissionDenied(_("No index scheme is loaded."))
@@ -546,13 +542,9 @@ class FiguresImportView(FigureEntryRequiredMixin, FormView):
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("template"):
-            city_id = request.GET.get("city", "")
+            city_id = query_id(request.GET.get("city"))
             cities = self.get_form().fields["city"].queryset
-            city = (
-                cities.filter(pk=city_id).first()
-                if city_id.isascii() and city_id.isdigit()
-                else None
-            )
+            city = cities.filter(pk=city_id).first() if city_id else None
             scheme = selectors.index_scheme()
             if city is None or scheme is None:
                 messages.error(request, _("Choose a city first."))
@@ -606,11 +598,8 @@ class MonthlyReportView(ViewerRequiredMixin, TemplateView):
             self.request.GET or None, years=_snapshot_years(today), with_bureau=False
         )
         filters = form.values(default_year=today.year)
-        month = self.request.GET.get("month", "")
-        month = (
-            int(month)
-            if month.isascii() and month.isdigit() and 1 <= int(month) <= 12
-            else (today.month if filters["year"] == today.year else 12)
+        month = query_int(self.request.GET.get("month"), minimum=1, maximum=12) or (
+            today.month if filters["year"] == today.year else 12
         )
         city_id = filters["city"].pk if filters["city"] else None
         snapshot = selectors.snapshot_latest(year=filters["year"], city_id=city_id)
