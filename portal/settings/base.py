@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body from its Content-Length before anything reads it.
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,6 +254,15 @@ DEFAULT_PROCESSING_DAYS = env.int("DEFAULT_PROCESSING_DAYS", default=60)
 DEFAULT_PUBLICITY_DAYS = env.int("DEFAULT_PUBLICITY_DAYS", default=5)
 DEADLINE_REMINDER_DAYS = env.int("DEADLINE_REMINDER_DAYS", default=5)
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
+
+# Request bodies. A request with files may be up to MAX_REQUEST_BODY (the claim form with the
+# most materials takes five attachments at once); one without files up to
+# DATA_UPLOAD_MAX_MEMORY_SIZE. Anything larger is refused with 413 from its Content-Length,
+# before it is read (portal/middleware.py). Uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE
+# are streamed to a temporary file instead of memory.
+MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 # Health check: how long /healthz waits for the broker before calling it down.
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
