@@ -28,9 +28,9 @@ SUPPORT_KINDS = ("money", "status", "tax", "service", "information")
 FUNDING_LEVELS = ("national", "provincial", "city", "county", "shared", "unspecified", "none")
 PAYS = ("once", "per_period", "per_project", "per_claim")
 VALIDITY = ("stated", "unknown")
-# Every money/status item states how often it pays, and every money rule has a top. Switched on
-# once the seed files carry these readings (issue 12).
-STRICT_MONEY_READINGS = False
+# Every money/status item states how often it pays, and every money rule has a top (its own bound
+# or the item's yearly budget). On since the seed files carry these readings (issue 12, READINGS.md).
+STRICT_MONEY_READINGS = True
 # The claim input that names the project of a per-project award.
 PROJECT_INPUT = "project_name"
 DELIVERY_MODES = ("no_application", "fast", "review")

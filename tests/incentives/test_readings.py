@@ -116,3 +116,91 @@ def test_no_limit_of_002_makes_different_incubator_awards_exclusive():
     for key in INCUBATOR_AWARDS:
         assert items[key]["pays"] == "per_period"
         assert any("不重复奖励" in line for line in items[key]["checklist"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole catalogue: how often each item pays, a top on every amount, payers as written
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_strict_money_readings_are_on_and_every_file_passes_them():
+    assert files.STRICT_MONEY_READINGS
+    reports = files.check_files(files.document_files())
+    assert [p for r in reports for p in r.problems] == []
+
+
+def test_every_money_and_status_item_says_how_often_it_pays():
+    for path, data, items, facts in catalogue():
+        for item in items:
+            if item["support_kind"] in ("money", "status"):
+                assert item.get("pays") in files.PAYS, (path.name, item["key"])
+                if item["pays"] == "per_project":
+                    keys = [i["key"] for i in item.get("inputs") or []]
+                    assert files.PROJECT_INPUT in keys, item["key"]
+
+
+def test_every_amount_has_a_top_or_a_budget_with_its_basis():
+    for path, data, items, facts in catalogue():
+        for item in items:
+            if item["support_kind"] != "money":
+                continue
+            rules = files.item_rules(item)
+            unbounded = [
+                r for r in rules if r.get("kind") in MONEY_KINDS and rule_upper_bound(r) is None
+            ]
+            if unbounded:
+                assert item.get("yearly_budget"), item["key"]
+            if item.get("yearly_budget"):
+                assert item.get("budget_basis"), item["key"]
+
+
+def test_002_names_the_city_only_where_a_clause_says_so():
+    _, items, _ = file_of("002_langfang_2023")
+    levels = {key: item["funding_level"] for key, item in items.items()}
+    city = {key for key, level in levels.items() if level == "city"}
+    assert city == {
+        "lf2023-leader-new",  # 市级给予100万元
+        "lf2023-talent-intro-research",  # 经认定市财政给予
+        "lf2023-talent-intro-housing",
+        "lf2023-talent-cultivated-research",
+        "lf2023-entrepreneur-startup",  # 经认定市财政最高给予
+        "lf2023-entrepreneur-project",
+        "lf2023-entrepreneur-housing",
+    }
+    money = {key for key, item in items.items() if item["support_kind"] == "money"}
+    provincial = {key for key in money if levels[key] == "provincial"}
+    assert {levels[key] for key in money - city - provincial} == {"shared"}
+
+
+def test_hebi_up_to_two_percent_of_20_million_is_zero_to_400_thousand():
+    data, items, facts = file_of("004b_hebi_2019")
+    spec = files.item_spec(items["hb2019b-transfer-agency-provincial"], data["document"], facts)
+    verdict = evaluate_item(
+        spec,
+        {"tech_transfer_agency_level": "provincial", "tech_contract_turnover": 20_000_000},
+        on=datetime.date(2020, 6, 1),
+    )
+    assert verdict.estimate.kind == "range"
+    assert (verdict.estimate.minimum, verdict.estimate.maximum) == (0, Decimal(400000))
+
+
+def test_a_jiuquan_hitech_certificate_of_2019_pays_nothing_in_2026():
+    data, items, facts = file_of("003c_jiuquan")
+    assert data["document"]["validity"] == "unknown"
+    spec = files.item_spec(items["jq-hitech-new"], data["document"], facts)
+    old = {"hitech_certification_kind": "new", "hitech_certified_on": datetime.date(2019, 11, 20)}
+    assert evaluate_item(spec, old, on=datetime.date(2026, 6, 1)).verdict == "not_eligible"
+    recent = {**old, "hitech_certified_on": datetime.date(2026, 3, 1)}
+    verdict = evaluate_item(spec, recent, on=datetime.date(2026, 6, 1))
+    # An undated text: never more than "likely eligible", with the reason.
+    assert verdict.verdict == LIKELY_ELIGIBLE
+    assert any("未载明有效期" in reason for reason in verdict.reasons)
+
+
+def test_an_undated_document_never_says_eligible():
+    for path, data, items, facts in catalogue():
+        if data["document"].get("validity") != "unknown":
+            continue
+        for item in items:
+            for case in item.get("golden") or []:
+                assert case["expect"]["verdict"] != ELIGIBLE, (item["key"], case["name"])
