@@ -26,7 +26,7 @@ def test_each_shipped_annex_imports_cleanly_and_agrees_with_the_catalogue(db, pa
 
 
 def test_the_seed_annexes_cover_every_document():
-    assert len(ANNEXES) == len(files.document_files()) == 7
+    assert len(ANNEXES) == len(files.document_files()) == 9
 
 
 def _annex(*rows):
