@@ -5,6 +5,7 @@ need several items at once or the whole catalogue."""
 
 import dataclasses
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -204,3 +205,48 @@ def test_an_undated_document_never_says_eligible():
         for item in items:
             for case in item.get("golden") or []:
                 assert case["expect"]["verdict"] != ELIGIBLE, (item["key"], case["name"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The pages say what the document leaves open: payer and validity
+# ---------------------------------------------------------------------------------------------
+
+VALIDITY_WARNING = "本文件未载明有效期，是否仍在执行以牵头部门确认为准"
+
+
+@pytest.mark.django_db
+def test_an_item_of_an_undated_document_carries_the_validity_warning(client):
+    from django.urls import reverse
+
+    page = client.get(reverse("incentives:item", args=["jq-hitech-new"])).content.decode()
+    assert VALIDITY_WARNING in page
+    assert "省级资金" in page  # 享受省级财政
+    assert "每家企业一次" in page  # 一次性
+    dated = client.get(reverse("incentives:item", args=["ts2019-hitech-new"])).content.decode()
+    assert VALIDITY_WARNING not in dated
+    validity = re.search(r'data-testid="validity">(.*?)</dd>', dated).group(1)
+    assert "2019" in validity and "文件未规定截止日期" in validity
+
+
+@pytest.mark.django_db
+def test_item_pages_say_when_the_document_names_no_payer(client):
+    from django.urls import reverse
+
+    shared = client.get(reverse("incentives:item", args=["lf2023-envoy-host"])).content.decode()
+    assert "按事权财权由各级财政分担" in shared and "事权财权相统一" in shared
+    unnamed = client.get(reverse("incentives:item", args=["ts2019-platform"])).content.decode()
+    assert "文件未明确出资方" in unnamed and "资金来源以牵头部门确认为准" in unnamed
+
+
+@pytest.mark.django_db
+def test_document_pages_show_validity_and_each_payer(client):
+    from django.urls import reverse
+
+    jiuquan = client.get(reverse("incentives:document", args=["jiuquan-kjcx"])).content.decode()
+    assert VALIDITY_WARNING in jiuquan
+    assert "省级资金" in jiuquan and "文件未明确出资方" in jiuquan
+    langfang = client.get(
+        reverse("incentives:document", args=["langfang-2023-draft"])
+    ).content.decode()
+    assert VALIDITY_WARNING not in langfang
+    assert "按事权财权由各级财政分担" in langfang and "市级资金" in langfang
