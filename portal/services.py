@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.contrib.auth.models import BaseUserManager, Group, Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import throttles
 from portal.models import (
     Bureau,
     BureauAlias,
@@ -508,6 +510,21 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
         raise ValidationError(
             {"email": _("%(email)s already has an account of this enterprise.") % {"email": email}}
         )
+    hourly = settings.INVITATIONS_PER_ENTERPRISE_PER_HOUR
+    daily = settings.INVITATIONS_PER_ENTERPRISE_PER_DAY
+    if not throttles.throttle_take(
+        scope="invitation",
+        who=f"enterprise:{enterprise.pk}",
+        limits=[(throttles.HOUR, hourly), (throttles.DAY, daily)],
+    ):
+        raise ValidationError(
+            _(
+                "Invitations are being sent too often: each enterprise may send at most "
+                "%(hourly)d an hour and %(daily)d a day. Please try again later."
+            )
+            % {"hourly": hourly, "daily": daily},
+            code="throttled",
+        )
     invitation = (
         enterprise.invitations.select_for_update()
         .filter(email=email, accepted_at__isnull=True)
@@ -522,9 +539,10 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
     else:
         invitation.save()
 
+    # Only the enterprise's name comes from the inviter's side: not their own free text (a
+    # full name can say anything), so the mail cannot be turned into someone else's message.
     context = {
         "enterprise": enterprise,
-        "invited_by": by,
         "url": site_url.rstrip("/")
         + reverse("portal:invitation_accept", kwargs={"token": invitation.token}),
         "expires_at": invitation.expires_at,
@@ -536,6 +554,26 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
         to=[email],
     )
     return invitation
+
+
+def password_reset_throttle(*, email: str, client_ip: str | None) -> bool:
+    """Count one password-reset request. Raise PortalError when the client's address has asked
+    too often (said on the form: it reveals nothing about accounts); return False when this
+    e-mail address has had its share of mails for the hour — nothing is sent, and the page
+    still says "sent", as it does for an unknown address; True to send."""
+    if not throttles.throttle_take(
+        scope="password-reset-ip",
+        who=client_ip or "unknown",
+        limits=[(throttles.HOUR, settings.PASSWORD_RESETS_PER_IP_PER_HOUR)],
+    ):
+        raise PortalError(
+            _("Too many password-reset requests from your network. Please try again in an hour.")
+        )
+    return throttles.throttle_take(
+        scope="password-reset-address",
+        who=BaseUserManager.normalize_email(email.strip()).lower(),
+        limits=[(throttles.HOUR, settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR)],
+    )
 
 
 @transaction.atomic

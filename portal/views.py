@@ -1,12 +1,13 @@
 """Pages of the site: the public home page, each role's workspace, the account page, /healthz."""
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -98,6 +99,18 @@ class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            send = services.password_reset_throttle(
+                email=form.cleaned_data["email"], client_ip=get_client_ip_address(self.request)
+            )
+        except services.PortalError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        if not send:  # the same answer as a sent mail: it must not tell what happened
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @never_cache

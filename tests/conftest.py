@@ -88,6 +88,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_catalogue", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def mail_throttles_start_empty():
+    """No test inherits mail counted by another against the throttles (portal/throttles.py)."""
+    from portal.throttles import throttles_clear
+
+    throttles_clear()
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = _redis_url()

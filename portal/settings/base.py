@@ -132,7 +132,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    # Counts of mail sent at someone's request (portal/throttles.py). Per process by default;
+    # with several web processes point it at Redis so they count together.
+    "throttle": env.cache_url("THROTTLE_CACHE_URL", default="locmemcache://portal-throttle"),
 }
 
 AUTH_USER_MODEL = "portal.User"
@@ -254,6 +257,14 @@ DEFAULT_PROCESSING_DAYS = env.int("DEFAULT_PROCESSING_DAYS", default=60)
 DEFAULT_PUBLICITY_DAYS = env.int("DEFAULT_PUBLICITY_DAYS", default=5)
 DEADLINE_REMINDER_DAYS = env.int("DEADLINE_REMINDER_DAYS", default=5)
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
+
+# Mail others can make the portal send: invitations per enterprise, password-reset mails per
+# e-mail address and per client address (the page still says "sent" for an address over its
+# limit, so it reveals nothing about accounts).
+INVITATIONS_PER_ENTERPRISE_PER_HOUR = env.int("INVITATIONS_PER_ENTERPRISE_PER_HOUR", default=10)
+INVITATIONS_PER_ENTERPRISE_PER_DAY = env.int("INVITATIONS_PER_ENTERPRISE_PER_DAY", default=30)
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", default=3)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=20)
 
 # Request bodies. A request with files may be up to MAX_REQUEST_BODY (the claim form with the
 # most materials takes five attachments at once); one without files up to

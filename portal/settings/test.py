@@ -22,4 +22,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="portal-test
 
 # Tests roll the database back after each one, version numbers included: a page cached by one
 # test could be served to the next. The caching tests switch a real cache on themselves.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    # Mail throttles count for real; tests/conftest.py empties the counts before each test.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "portal-test-throttle",
+    },
+}
