@@ -209,10 +209,10 @@ class ItemPlan:
         chosen = rule_in_effect(self.spec.rules, on)
         if chosen is None:
             return None
-        for rule, as_rule in zip(self.award_rules, self.spec.rules, strict=True):
+        for rule, as_rule in zip(self.award_rules, self.spec.rules, strict=False):
             if as_rule is chosen:
                 return rule
-        return None
+        return next((rule for rule in self.award_rules if rule.as_rule() == chosen), None)
 
     def rule_version(self, rule: AwardRule | None) -> int | None:
         """The version a stored match names: the rule's latest history row."""
