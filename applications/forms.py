@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import CosignRequest, EnterpriseFile, State
 from applications.uploads import AttachmentField
+from portal.validators import validate_plain_text
 
 
 def _field_for(declaration: dict) -> forms.Field:
@@ -95,8 +96,15 @@ class ActionForm(forms.Form):
     paid_on = forms.DateField(
         label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    payment_reference = forms.CharField(label=_("Payment reference"), required=False, max_length=64)
-    bank_account = forms.CharField(label=_("Bank account"), required=False, max_length=64)
+    payment_reference = forms.CharField(
+        label=_("Payment reference"),
+        required=False,
+        max_length=64,
+        validators=[validate_plain_text],
+    )
+    bank_account = forms.CharField(
+        label=_("Bank account"), required=False, max_length=64, validators=[validate_plain_text]
+    )
     cosign_bureaus = forms.MultipleChoiceField(
         label=_("Units asked for co-review"), required=False, choices=[]
     )
@@ -119,7 +127,9 @@ class ObjectionForm(forms.Form):
     text = forms.CharField(
         label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
-    contact = forms.CharField(label=_("How to reach you"), max_length=100)
+    contact = forms.CharField(
+        label=_("How to reach you"), max_length=100, validators=[validate_plain_text]
+    )
 
 
 class QueueFilterForm(forms.Form):

@@ -7,6 +7,7 @@ from applications import uploads
 from dashboard.models import IndexIndicator
 from portal.models import Bureau, Region
 from portal.params import query_id
+from portal.validators import validate_plain_text
 
 
 class DashboardFilterForm(forms.Form):
@@ -74,6 +75,7 @@ class TargetFigureForm(forms.Form):
     source = forms.CharField(
         label=_("Where the figure comes from"),
         max_length=200,
+        validators=[validate_plain_text],
         help_text=_("For example: 2025年技术市场登记统计（市科技局）"),
     )
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import selectors, services
 from portal.models import Enterprise, Qualification, Region, User, YearlyFigures
-from portal.validators import validate_credit_code
+from portal.validators import validate_credit_code, validate_plain_text
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -81,7 +81,7 @@ def _username_field() -> forms.CharField:
 
 
 def _full_name_field() -> forms.CharField:
-    return forms.CharField(label=_("Full name"), max_length=100)
+    return forms.CharField(label=_("Full name"), max_length=100, validators=[validate_plain_text])
 
 
 class RegistrationForm(AccountFieldsMixin, forms.Form):
@@ -94,7 +94,9 @@ class RegistrationForm(AccountFieldsMixin, forms.Form):
         help_text=_("18 characters, as printed on the business licence."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    name = forms.CharField(label=_("Enterprise name"), max_length=200)
+    name = forms.CharField(
+        label=_("Enterprise name"), max_length=200, validators=[validate_plain_text]
+    )
     city = forms.ModelChoiceField(label=_("City"), queryset=Region.objects.none())
     district = DistrictChoiceField(label=_("District"))
     username = _username_field()

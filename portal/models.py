@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.validators import validate_credit_code
+from portal.validators import validate_credit_code, validate_plain_text
 
 
 class Region(models.Model):
@@ -20,7 +20,7 @@ class Region(models.Model):
         CITY = "city", _("City")
         DISTRICT = "district", _("County, district or development zone")
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("name"), max_length=64, validators=[validate_plain_text])
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -68,7 +68,10 @@ class Bureau(models.Model):
         limit_choices_to={"level": Region.Level.CITY},
     )
     name = models.CharField(
-        _("name"), max_length=100, help_text=_("As the documents write it, e.g. 市科学技术局.")
+        _("name"),
+        max_length=100,
+        help_text=_("As the documents write it, e.g. 市科学技术局."),
+        validators=[validate_plain_text],
     )
     email = models.EmailField(_("mailbox"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -96,7 +99,7 @@ class BureauAlias(models.Model):
         Bureau, verbose_name=_("bureau"), on_delete=models.CASCADE, related_name="aliases"
     )
     city = models.ForeignKey(Region, verbose_name=_("city"), on_delete=models.PROTECT)
-    name = models.CharField(_("alias"), max_length=100)
+    name = models.CharField(_("alias"), max_length=100, validators=[validate_plain_text])
 
     class Meta:
         verbose_name = _("bureau alias")
@@ -140,7 +143,7 @@ class Enterprise(models.Model):
         unique=True,
         validators=[validate_credit_code],
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text])
     city = models.ForeignKey(
         Region,
         verbose_name=_("city"),
@@ -159,7 +162,9 @@ class Enterprise(models.Model):
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     # Basic data of the profile (一企一档); empty means "not declared yet", never "no".
-    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    industry = models.CharField(
+        _("industry"), max_length=100, blank=True, validators=[validate_plain_text]
+    )
     ownership = models.CharField(
         _("ownership"), max_length=16, choices=Ownership.choices, blank=True
     )
@@ -333,7 +338,16 @@ class User(AbstractUser):
     """An account. An enterprise user belongs to one enterprise; bureau staff to one bureau, as a
     reviewer or its head. Accounts without a role (technical superusers) see only public pages."""
 
-    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # Names are shown to bureaus and in exports: no control or text-direction characters.
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[validate_plain_text]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[validate_plain_text]
+    )
+    full_name = models.CharField(
+        _("full name"), max_length=100, blank=True, validators=[validate_plain_text]
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     enterprise = models.ForeignKey(
         Enterprise,

@@ -80,3 +80,26 @@ def validate_credit_code(value: str) -> None:
             % {"expected": expected, "actual": code[17]},
             code="check",
         )
+
+
+# Characters no name or short text needs, which make it show something other than it is:
+# C0 and C1 controls (NUL, BEL, line breaks …), the bidirectional marks, embeddings, overrides
+# and isolates (U+202E shows "exe.txt" as "txt.exe"), and the line and paragraph separators.
+_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+FORBIDDEN_IN_PLAIN_TEXT = _CONTROLS + _BIDI + "\u2028\u2029"
+_FORBIDDEN = frozenset(FORBIDDEN_IN_PLAIN_TEXT)
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse text holding control or text-direction characters, naming them (U+202E …)."""
+    found = sorted({char for char in str(value) if char in _FORBIDDEN})
+    if found:
+        raise ValidationError(
+            _(
+                "This text contains invisible control or text-direction characters (%(chars)s); "
+                "please type it again without them."
+            )
+            % {"chars": ", ".join(f"U+{ord(char):04X}" for char in found)},
+            code="control_characters",
+        )
