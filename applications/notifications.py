@@ -7,6 +7,7 @@ request, the enterprise of every decision and every 补正 request.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -21,6 +22,8 @@ from applications.models import Application, CaseEvent, Notification
 from portal.models import Bureau, Role, User
 
 logger = logging.getLogger(__name__)
+KEY_MAX_LENGTH = Notification._meta.get_field("key").max_length
+SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
 
 # What the enterprise or a bureau reads, by action.
 SUBJECTS = {
@@ -122,6 +125,35 @@ def notify(
         )
         for address in dict.fromkeys(mailboxes)
     ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [row.key for row in rows]
+    transaction.on_commit(
+        lambda: enqueue(Notification.objects.filter(key__in=keys).values_list("pk", flat=True))
+    )
+    return created
+
+
+def notify_by_email(
+    *, key: str, subject: str, body: str, addresses: Iterable[str], link: str = ""
+) -> list[Notification]:
+    """Outbox rows for a mail that belongs to no case (matching's "you now qualify", an opening
+    window): one row per address, written inside the caller's transaction and delivered once it
+    commits — or by the periodic re-send if the broker is down then."""
+    rows = []
+    for address in dict.fromkeys(a for a in addresses if a):
+        suffix = f":email:{address}"
+        if len(key) + len(suffix) > KEY_MAX_LENGTH:  # a long address: a fixed-length digest
+            suffix = ":email:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+        rows.append(
+            Notification(
+                channel=Notification.Channel.EMAIL,
+                email=address,
+                subject=subject[:SUBJECT_MAX_LENGTH],
+                body=body,
+                link=link,
+                key=key + suffix,
+            )
+        )
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     keys = [row.key for row in rows]
     transaction.on_commit(

@@ -235,8 +235,9 @@ def _notify_newly_eligible(
 def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
     """One e-mail per enterprise for the notices it has not been e-mailed yet (every enterprise
     with such notices when None). Notices of enterprises nobody can be e-mailed at are marked
-    in one statement; the others are claimed and sent one enterprise at a time."""
-    from portal import services as portal_services
+    in one statement; the others are claimed one enterprise at a time, in the transaction that
+    writes the mail's outbox rows — so a broker outage delays the mail, never loses it."""
+    from applications import notifications
 
     pending = EnterpriseNotice.objects.filter(emailed_at__isnull=True)
     if enterprise_ids is not None:
@@ -267,12 +268,13 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
                 pk__in=[n.pk for n in notices], emailed_at__isnull=True
             ).update(emailed_at=timezone.now())
             if claimed:
-                portal_services.email_send(
+                notifications.notify_by_email(
+                    key=f"notices:{enterprise_id}:{max(n.pk for n in notices)}",
                     subject=_("Policies for %(enterprise)s") % {"enterprise": enterprise.name},
                     body="\n".join(n.message for n in notices)
                     + "\n\n"
                     + _("See “My policies” on the portal for amounts and reasons."),
-                    to=recipients[enterprise_id],
+                    addresses=recipients[enterprise_id],
                 )
 
 
