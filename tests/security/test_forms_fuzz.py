@@ -727,6 +727,11 @@ def test_application_edit(admin, admin_client, library, data):
     client = admin_client
     key = data.draw(st.sampled_from(CLAIM_ITEMS))
     item = IncentiveItem.objects.get(key=key)
+    # An item serves only enterprises of its city: the applicant moves to the item's city.
+    type(admin.enterprise).objects.filter(pk=admin.enterprise_id).update(
+        city=item.measure.document.region
+    )
+    admin.enterprise.refresh_from_db()
     draft = case_services.application_start(user=admin, item=item)
     from applications.forms import ClaimForm
 
