@@ -143,7 +143,7 @@ def rule_check(*, rule: AwardRule) -> None:
     item = rule.item
     declared = item_declared(item=item)
     problems = validate_rule(rule.params, declared=declared)
-    if not problems and item.support_kind == "money" and files.STRICT_MONEY_READINGS:
+    if not problems and item.support_kind == "money":
         problems = money_bound_problems([rule.params], yearly_budget=item.yearly_budget)
     if problems:
         raise ValidationError({"params": problems})
@@ -157,7 +157,7 @@ def item_check(*, item: IncentiveItem) -> None:
     """Refuse an item whose money has no top: every money rule needs a bound or the item a
     yearly budget; a budget says where it comes from; a per-project award names its project."""
     errors: dict[str, list[str]] = {}
-    if item.pk and item.support_kind == "money" and files.STRICT_MONEY_READINGS:
+    if item.pk and item.support_kind == "money":
         bound = money_bound_problems(
             [r.as_rule() for r in item.rules.all()], yearly_budget=item.yearly_budget
         )
@@ -418,6 +418,10 @@ def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> 
                 counts["items"] += 1
         IncentiveItem.objects.filter(measure__document=document).exclude(pk__in=keep_items).delete()
         document.measures.exclude(number__in=numbers).delete()
+        # A limit the file no longer declares (a reading corrected) goes with the update.
+        CrossItemLimit.objects.filter(document=document).exclude(
+            key__in=[limit["key"] for limit in data.get("limits") or []]
+        ).delete()
         for limit_data in data.get("limits") or []:
             limit, _ = CrossItemLimit.objects.update_or_create(
                 key=limit_data["key"],

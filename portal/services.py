@@ -216,6 +216,15 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "email": "kezhang@example.cn",
     },
     {
+        # A second head of the bureau: approvals above 100万 need one (双人复核).
+        "username": "fukezhang",
+        "password": "Fukezhang-demo-2026",
+        "role": Role.BUREAU,
+        "bureau_position": BureauPosition.HEAD,
+        "full_name": "刘副科长",
+        "email": "fukezhang@example.cn",
+    },
+    {
         "username": "guanli",
         "password": "Guanli-demo-2026",
         "role": Role.CATALOGUE_ADMIN,

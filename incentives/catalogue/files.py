@@ -28,9 +28,6 @@ SUPPORT_KINDS = ("money", "status", "tax", "service", "information")
 FUNDING_LEVELS = ("national", "provincial", "city", "county", "shared", "unspecified", "none")
 PAYS = ("once", "per_period", "per_project", "per_claim")
 VALIDITY = ("stated", "unknown")
-# Every money/status item states how often it pays, and every money rule has a top (its own bound
-# or the item's yearly budget). On since the seed files carry these readings (issue 12, READINGS.md).
-STRICT_MONEY_READINGS = True
 # The claim input that names the project of a per-project award.
 PROJECT_INPUT = "project_name"
 DELIVERY_MODES = ("no_application", "fast", "review")
@@ -262,7 +259,7 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
             is_money = item.get("support_kind") == "money"
             if item.get("pays") is not None and item["pays"] not in PAYS:
                 problems.append(f"{where}: `pays` must be one of {PAYS}")
-            if STRICT_MONEY_READINGS and item.get("support_kind") in ("money", "status"):
+            if item.get("support_kind") in ("money", "status"):
                 if item.get("pays") not in PAYS:
                     problems.append(f"{where}: `pays` (how often it pays) must be one of {PAYS}")
                 elif item["pays"] == "per_project" and PROJECT_INPUT not in {
@@ -273,7 +270,7 @@ def check_document(data: Any, *, facts: Mapping, path: Path, seen_keys: set[str]
                     )
             if item.get("yearly_budget") is not None and not item.get("budget_basis"):
                 problems.append(f"{where}: a yearly budget needs its `budget_basis`")
-            if is_money and STRICT_MONEY_READINGS:
+            if is_money:
                 problems.extend(
                     f"{where}: {p}"
                     for p in money_bound_problems(rules, yearly_budget=item.get("yearly_budget"))

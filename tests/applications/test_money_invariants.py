@@ -76,14 +76,14 @@ def test_a_second_case_of_a_once_only_award_cannot_be_submitted_or_approved(
 
 
 def test_the_database_refuses_a_second_live_grant_in_one_slot(qualified, hitech_item):
-    grant = dict(
-        enterprise=qualified.enterprise,
-        item=hitech_item,
-        granted_on=TODAY,
-        amount=Decimal(1),
-        source="imported",
-        slot="once",
-    )
+    grant = {
+        "enterprise": qualified.enterprise,
+        "item": hitech_item,
+        "granted_on": TODAY,
+        "amount": Decimal(1),
+        "source": "imported",
+        "slot": "once",
+    }
     Grant.objects.create(**grant)
     with pytest.raises(IntegrityError), transaction.atomic():
         Grant.objects.create(**grant)
@@ -176,7 +176,7 @@ def test_an_up_to_rate_accepts_any_amount_inside_and_none_above(submitted, revie
     assert act(app, head, "approve", amount=Decimal(150000)).approved_amount == Decimal(150000)
 
 
-# --- 双人复核 above the threshold ------------------------------------------------------------------
+# --- 双人复核 above the threshold ------------------------------------------------------------
 
 
 def test_an_amount_above_the_threshold_needs_a_second_head(submitted, reviewer, head, second_head):
@@ -226,7 +226,9 @@ def test_an_anonymous_objection_changes_nothing_until_the_bureau_decides(
     # A reviewer may not decide it; the head dismisses it with a reason.
     with pytest.raises(services.ApplicationError):
         act(publicized, reviewer, "dismiss_objection", objection_id=objection.pk, comment="x")
-    app = act(publicized, head, "dismiss_objection", objection_id=objection.pk, comment="经核实无误")
+    app = act(
+        publicized, head, "dismiss_objection", objection_id=objection.pk, comment="经核实无误"
+    )
     assert app.state == State.PUBLICIZED
     assert Grant.objects.get(reference=app.reference).reversed_at is None
     objection.refresh_from_db()

@@ -209,7 +209,9 @@ def test_publicity_page_and_an_objection_that_reopens(client, submitted, reviewe
     client.post(url, {"text": "数据不实", "contact": "13800000000"})
     assert submitted.objections.get().status == "pending"
     assert Application.objects.get(pk=submitted.pk).state == State.PUBLICIZED
-    assert submitted.enterprise.name in client.get(reverse("applications:publicity")).content.decode()
+    assert (
+        submitted.enterprise.name in client.get(reverse("applications:publicity")).content.decode()
+    )
 
 
 def test_the_item_page_offers_apply_to_enterprise_users_only(client, qualified, make_user):

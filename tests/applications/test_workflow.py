@@ -186,7 +186,7 @@ def test_an_objection_reopens_the_review_and_gives_the_budget_back(
     )
     with pytest.raises(services.ApplicationError, match="异议"):
         act(app, reviewer, "disburse", paid_on=datetime.date.today(), payment_reference="X")
-    with pytest.raises(services.ApplicationError, match="理由|why"):
+    with pytest.raises(services.ApplicationError, match=r"理由|why"):
         act(app, head, "uphold_objection", objection_id=objection.pk)
     app = act(app, head, "uphold_objection", objection_id=objection.pk, comment="证书确已过期")
     assert app.state == State.ACCEPTED and app.approved_amount is None

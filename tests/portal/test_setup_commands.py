@@ -30,7 +30,7 @@ def test_loading_twice_creates_nothing_new(db, settings, capsys):
     call_command("load_catalogue")
     call_command("load_demo")
     assert _counts() == first
-    assert first["User"] == 5
+    assert first["User"] == 6
     # The demo account's enterprise and the drawn ones across 唐山, 廊坊 and 鹤壁.
     assert first["Enterprise"] == 1 + 240
     assert first["Qualification"] > 240
@@ -47,6 +47,7 @@ def test_demo_accounts_are_printed_and_log_in(db, settings, capsys):
         ("qiye", "Qiye-demo-2026"),
         ("shenhe", "Shenhe-demo-2026"),
         ("kezhang", "Kezhang-demo-2026"),
+        ("fukezhang", "Fukezhang-demo-2026"),
         ("guanli", "Guanli-demo-2026"),
         ("lingdao", "Lingdao-demo-2026"),
     ]:
@@ -55,6 +56,7 @@ def test_demo_accounts_are_printed_and_log_in(db, settings, capsys):
     reviewer = User.objects.get(username="shenhe")
     assert str(reviewer.bureau) == "唐山市科学技术局"
     assert User.objects.get(username="kezhang").is_bureau_head
+    assert User.objects.get(username="fukezhang").is_bureau_head
 
 
 def test_catalogue_admin_may_edit_bureaus_in_the_admin(db, settings):

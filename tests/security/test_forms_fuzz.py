@@ -817,9 +817,9 @@ def test_objection(publicized, data):
     with rolled_back():
         url = f"/publicity/{quote(reference, safe='')}/objection/"
         response = send(web_client(), "objection", "post", url, data=payload)
-        incomplete = not str(payload.get("text", "")).strip() or not str(
-            payload.get("contact", "")
-        ).strip()
+        incomplete = (
+            not str(payload.get("text", "")).strip() or not str(payload.get("contact", "")).strip()
+        )
         if response.status_code == 302 and incomplete:
             assert error_messages(response), "an objection without text or contact not explained"
 
