@@ -263,3 +263,13 @@ def test_an_update_removes_a_limit_the_file_no_longer_declares(db):
     )
     call_command("load_catalogue", "--update")
     assert not CrossItemLimit.objects.filter(pk=stale.pk).exists()
+
+
+def test_the_item_page_says_where_a_budget_comes_from(client, db):
+    from django.urls import reverse
+
+    from incentives.models import IncentiveItem
+
+    item = IncentiveItem.objects.exclude(budget_basis="").filter(yearly_budget__isnull=False)[0]
+    page = client.get(reverse("incentives:item", args=[item.key])).content.decode()
+    assert item.budget_basis in page
