@@ -269,7 +269,11 @@ def cosign_answer(*, request_id: int, user, opinion: str, comment: str) -> Cosig
             .select_related("application")
             .get(pk=request_id)
         )
-        if user.role != "bureau" or user.bureau_id != request.bureau_id:
+        if (
+            not user.is_authenticated
+            or user.role != "bureau"
+            or user.bureau_id != request.bureau_id
+        ):
             raise ApplicationError(_("Only the bureau asked may answer this co-review."))
         if request.answered_at:
             raise ApplicationError(_("This co-review has been answered already."))
