@@ -16,7 +16,6 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,6 +94,19 @@ def refusal_for(
     }
 
 
+def refusal_before_claim(*, enterprise_id: int, item: IncentiveItem, period: str) -> str | None:
+    """Before a claim names its project or has a case number (starting a case, a 免申即享
+    offer): whether the item, or its year, is used up already. Per-project and per-claim items
+    are checked once the claim says which project, at submission and approval."""
+    if item.pays in (PaysOnce.PER_PROJECT, PaysOnce.PER_CLAIM):
+        return None
+    return refusal_for(
+        enterprise_id=enterprise_id,
+        item=item,
+        slot=slot_for(item=item, period=period, form_data={}, reference=""),
+    )
+
+
 def application_refusal(application: Application) -> str | None:
     return refusal_for(
         enterprise_id=application.enterprise_id,
@@ -108,11 +120,10 @@ def budget_row(item: IncentiveItem, year: int, *, lock: bool) -> ItemBudget:
     query = ItemBudget.objects.select_for_update() if lock else ItemBudget.objects
     budget = query.filter(item=item, year=year).first()
     if budget is None:
-        try:
-            with transaction.atomic():
-                ItemBudget.objects.create(item=item, year=year, total=item.yearly_budget)
-        except IntegrityError:
-            pass  # created by a concurrent approval
+        # get_or_create reads the row a concurrent approval created first.
+        ItemBudget.objects.get_or_create(
+            item=item, year=year, defaults={"total": item.yearly_budget}
+        )
         budget = query.get(item=item, year=year)
     return budget
 
@@ -150,7 +161,7 @@ def grant_reverse(*, application: Application, user, reason: str) -> Grant | Non
     grant = (
         Grant.objects.select_for_update()
         .filter(
-            Q(reference=application.reference),
+            reference=application.reference,
             enterprise_id=application.enterprise_id,
             item_id=application.item_id,
             reversed_at__isnull=True,

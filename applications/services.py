@@ -101,12 +101,8 @@ def application_start(*, user, item: IncentiveItem) -> Application:
     ).first()
     if existing:
         return existing
-    refusal = ledger.refusal_for(
-        enterprise_id=enterprise.pk,
-        item=item,
-        slot=ledger.slot_for(item=item, period=period, form_data={}, reference=""),
-    )
-    if refusal and item.pays != PaysOnce.PER_PROJECT and item.pays != PaysOnce.PER_CLAIM:
+    refusal = ledger.refusal_before_claim(enterprise_id=enterprise.pk, item=item, period=period)
+    if refusal:
         raise ApplicationError(refusal)
     facts = casework.profile_facts(enterprise, today())
     prefill = {key: _jsonable(facts[key]) for key in claim_keys(item) if facts.get(key) is not None}
@@ -359,10 +355,8 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
                 continue
             period = period_for(on=on)
             # Never an offer outside the item's scope, or where the ledger holds a grant.
-            if casework.scope_refusal(item, enterprise) or ledger.refusal_for(
-                enterprise_id=enterprise.pk,
-                item=item,
-                slot=ledger.slot_for(item=item, period=period, form_data={}, reference=""),
+            if casework.scope_refusal(item, enterprise) or ledger.refusal_before_claim(
+                enterprise_id=enterprise.pk, item=item, period=period
             ):
                 continue
             if (
