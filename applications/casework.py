@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from applications import ledger
 from applications.calendar import from_rows
 from applications.models import Application, Holiday
+from enterprises.models import Enterprise
 from incentives import facts as fact_readers
 from incentives import selectors as catalogue_selectors
 from incentives import services as catalogue_services
@@ -24,7 +25,7 @@ from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, NOT_ELIGIBLE, NOT_IN_FO
 from incentives.models import AssignmentRole, CrossItemLimit, Grant, IncentiveItem
 from incentives.plans import plan_for
 from incentives.rules import format_wan, rule_in_effect, rule_upper_bound
-from portal.models import Bureau, Enterprise
+from organisations.models import Bureau
 
 
 class ApplicationError(Exception):

@@ -12,8 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.models import Enterprise
 from incentives.models import IncentiveItem
-from portal.models import Bureau, Enterprise
+from organisations.models import Bureau
 
 
 class State(models.TextChoices):

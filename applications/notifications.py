@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Role, User
 from applications.models import Application, CaseEvent, Notification
-from portal.models import Bureau, Role, User
+from organisations.models import Bureau
 
 logger = logging.getLogger(__name__)
 KEY_MAX_LENGTH = Notification._meta.get_field("key").max_length

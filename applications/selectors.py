@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Role
 from applications.models import (
     RUNNING_STATES,
     Application,
@@ -14,7 +15,6 @@ from applications.models import (
     State,
 )
 from incentives.models import Match
-from portal.models import Role
 
 RUNNING = RUNNING_STATES
 

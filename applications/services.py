@@ -44,12 +44,12 @@ from applications.models import (
     State,
 )
 from applications.uploads import UploadRefused, inspect_upload, storage_path
+from enterprises.models import Enterprise
 from incentives import facts as fact_readers
 from incentives import services as catalogue_services
 from incentives.engine import ELIGIBLE, evaluate_item
 from incentives.models import IncentiveItem, PaysOnce
 from incentives.plans import claim_keys
-from portal.models import Enterprise
 
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.yaml"
 
@@ -399,7 +399,7 @@ def _verified(relation: str):
 
 def deadlines_check(*, on: datetime.date | None = None) -> dict[str, int]:
     """Remind the lead bureau before a deadline; escalate overdue cases to heads and admins."""
-    from portal.models import Role, User
+    from accounts.models import Role, User
 
     on = on or today()
     soon = calendar().add_working_days(on, settings.DEADLINE_REMINDER_DAYS)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from accounts.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
+from accounts.models import Role
 from applications import selectors, services, workflow
 from applications.forms import (
     ActionForm,
@@ -25,9 +27,8 @@ from applications.forms import (
 from applications.models import Application, EnterpriseFile, State
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole, IncentiveItem
+from organisations.models import Region
 from portal import workbooks
-from portal.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
-from portal.models import Region, Role
 
 
 def _case_or_404(user, reference: str) -> Application:

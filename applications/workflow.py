@@ -25,12 +25,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import BureauPosition, Role
 from applications import casework, ledger
 from applications.casework import ApplicationError
 from applications.models import Application, CosignRequest, Objection, State
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole
-from portal.models import BureauPosition, Role
 
 ENTERPRISE, LEAD, LEAD_HEAD = "enterprise", "lead", "lead_head"
 # Whom a step notifies: the enterprise, the lead bureau(s), the bureaus it names (会签), nobody.

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import uploads
 from dashboard.models import IndexIndicator
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 from portal.params import query_id
 from portal.validators import validate_plain_text
 

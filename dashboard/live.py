@@ -8,7 +8,7 @@ import datetime
 from django.db.models import Count, Q
 
 from dashboard.models import IndexIndicator, LiveSource
-from portal.models import Enterprise, QualificationKind, Recognition
+from enterprises.models import Enterprise, QualificationKind, Recognition
 
 KIND = {
     LiveSource.HITECH_VALID: QualificationKind.HITECH,

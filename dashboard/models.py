@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incentives.models import PolicyDocument
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 
 
 class LiveSource(models.TextChoices):

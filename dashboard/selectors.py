@@ -24,7 +24,7 @@ from dashboard.models import (
     TargetValue,
 )
 from incentives.models import FundingLevel
-from portal.models import Region
+from organisations.models import Region
 
 SCHEME_KEY = "district-st-index"
 

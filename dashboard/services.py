@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role, User
 from dashboard import aggregates
 from dashboard.models import (
     DistrictFigure,
@@ -30,8 +31,8 @@ from dashboard.models import (
 )
 from incentives.models import PolicyDocument
 from incentives.rules import _decimal as to_decimal
+from organisations.models import Bureau, BureauAlias, Region
 from portal import workbooks
-from portal.models import Bureau, BureauAlias, Region, Role, User
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "incentives" / "catalogue"
 TARGETS_FILE = DATA_DIR / "targets.yaml"

@@ -14,6 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts.access import RoleRequiredMixin
+from accounts.models import Role
 from dashboard import charts, selectors, services
 from dashboard.forms import (
     DashboardFilterForm,
@@ -22,9 +24,8 @@ from dashboard.forms import (
     TargetFigureForm,
 )
 from dashboard.models import Snapshot, Target
+from organisations.models import Region
 from portal import workbooks
-from portal.access import RoleRequiredMixin
-from portal.models import Region, Role
 from portal.params import query_id, query_int
 
 

@@ -17,7 +17,7 @@ from import_export import fields, resources, widgets
 
 from incentives import caching
 from incentives.models import Assignment, AssignmentRole, Measure, PolicyDocument
-from portal.models import Bureau, BureauAlias
+from organisations.models import Bureau, BureauAlias
 
 COLUMNS = {
     AssignmentRole.LEAD: "牵头单位",

@@ -29,9 +29,9 @@ CATALOGUE_MODELS = (
     "incentives.Condition",
     "incentives.Assignment",
     "incentives.CrossItemLimit",
-    "portal.Region",
-    "portal.Bureau",
-    "portal.BureauAlias",
+    "organisations.Region",
+    "organisations.Bureau",
+    "organisations.BureauAlias",
 )
 TIMEOUT = 3600
 T = TypeVar("T")

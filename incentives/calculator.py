@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incentives import plans, selectors
 from incentives.models import IncentiveItem
-from portal.models import Region
+from organisations.models import Region
 
 LEVELS = [
     ("none", _("None")),

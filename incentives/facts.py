@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 
-from portal.models import Enterprise, Qualification, QualificationKind, YearlyFigures
+from enterprises.models import Enterprise, Qualification, QualificationKind, YearlyFigures
 
 NONE = "none"
 LEVEL_RANK = {"national": 3, "provincial": 2, "city": 1}

@@ -23,6 +23,8 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from enterprises.models import Enterprise
 from incentives import facts as fact_readers
 from incentives import plans as item_plans
 from incentives.engine import (
@@ -47,7 +49,6 @@ from incentives.models import (
 )
 from incentives.plans import ItemPlan
 from incentives.rules import Estimate
-from portal.models import Enterprise, User
 
 GOOD = (ELIGIBLE, LIKELY_ELIGIBLE)
 MATCH_FIELDS = [

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 
 
 class DocumentStatus(models.TextChoices):
@@ -550,7 +550,7 @@ class Match(models.Model):
     # No index of their own: the unique (enterprise, item) and the (item, status) indexes lead
     # with them, and each index is written for every one of millions of rows.
     enterprise = models.ForeignKey(
-        "portal.Enterprise",
+        "enterprises.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.CASCADE,
         related_name="matches",
@@ -633,7 +633,7 @@ class Grant(models.Model):
         IMPORTED = "imported", _("Imported record")
 
     enterprise = models.ForeignKey(
-        "portal.Enterprise",
+        "enterprises.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.PROTECT,
         related_name="grants",
@@ -692,7 +692,7 @@ class EnterpriseNotice(models.Model):
         WINDOW_OPEN = "window_open", _("Application window open")
 
     enterprise = models.ForeignKey(
-        "portal.Enterprise",
+        "enterprises.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.CASCADE,
         related_name="notices",
@@ -727,7 +727,7 @@ class RecomputeJob(models.Model):
         FAILED = "failed", _("Failed")
 
     started_by = models.ForeignKey(
-        "portal.User",
+        settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
         on_delete=models.SET_NULL,
         null=True,

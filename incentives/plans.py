@@ -27,7 +27,7 @@ from incentives import facts as fact_readers
 from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
 from incentives.models import AwardRule, CrossItemLimit, EnterpriseNotice, IncentiveItem
 from incentives.rules import rule_in_effect
-from portal.models import Region
+from organisations.models import Region
 
 # ---------------------------------------------------------------------------------------------
 # Whom an item serves: one declaration, read as a Python predicate and as a SQL filter

@@ -16,7 +16,7 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 
 
 class ItemState:

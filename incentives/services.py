@@ -30,7 +30,7 @@ from incentives.models import (
     RecomputeJob,
 )
 from incentives.rules import money_bound_problems, validate_rule
-from portal.models import Bureau, BureauAlias, Region
+from organisations.models import Bureau, BureauAlias, Region
 
 
 class CatalogueError(Exception):

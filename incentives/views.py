@@ -7,14 +7,15 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from accounts.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
+from accounts.models import Role
 from incentives import caching, selectors, services
 from incentives.calculator import CalculatorForm, calculate
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
 from incentives.plans import plan_for
 from incentives.presentation import group_results, present_items
-from portal.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
-from portal.models import Bureau, Role
+from organisations.models import Bureau
 
 
 class CatalogueView(ListView):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import BureauPosition, Role
+from accounts.models import BureauPosition, Role
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class NavEntry:
 NAVIGATION: dict[str, list[NavEntry]] = {
     Role.ENTERPRISE: [
         NavEntry("portal:enterprise_home", _("My enterprise"), "building"),
-        NavEntry("portal:enterprise_profile", _("Enterprise profile"), "folder2-open"),
+        NavEntry("enterprises:profile", _("Enterprise profile"), "folder2-open"),
         NavEntry("incentives:my_policies", _("My policies"), "stars"),
         NavEntry("applications:mine", _("My applications"), "send"),
     ],
@@ -33,13 +33,13 @@ NAVIGATION: dict[str, list[NavEntry]] = {
         NavEntry("portal:catalogue_admin_home", _("Catalogue management"), "journal-text"),
         NavEntry("incentives:recompute", _("Recompute matches"), "arrow-repeat"),
         NavEntry("dashboard:targets", _("Dashboard"), "graph-up"),
-        NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
+        NavEntry("audit:export", _("Audit log"), "clipboard-check"),
         NavEntry("admin:index", _("Admin site"), "gear"),
     ],
     Role.LEADERSHIP: [
         NavEntry("portal:leadership_home", _("Leadership overview"), "graph-up"),
         NavEntry("dashboard:report", _("Monthly report"), "printer"),
-        NavEntry("portal:audit_export", _("Audit log"), "clipboard-check"),
+        NavEntry("audit:export", _("Audit log"), "clipboard-check"),
     ],
 }
 

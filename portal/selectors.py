@@ -1,25 +1,12 @@
 """Selectors of the site: they read."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import date
 
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Count, QuerySet
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
+from django.db import connection
+from django.db.models import Count
 
-from portal.models import (
-    Bureau,
-    Enterprise,
-    Invitation,
-    Qualification,
-    Region,
-    User,
-    YearlyFigures,
-)
+from organisations.models import Region
 
 
 def health_database() -> dict:
@@ -44,14 +31,6 @@ def health_broker() -> dict:
     except Exception as exc:  # any failure means "down"; say which
         return {"configured": True, "ok": False, "error": exc.__class__.__name__}
     return {"configured": True, "ok": True}
-
-
-def enterprise_colleagues(*, enterprise: Enterprise) -> QuerySet[User]:
-    return enterprise.users.filter(is_active=True).order_by("username")
-
-
-def bureau_staff(*, bureau: Bureau) -> QuerySet[User]:
-    return bureau.staff.order_by("-bureau_position", "username")
 
 
 def catalogue_overview() -> dict:
@@ -93,179 +72,4 @@ def leadership_overview(*, today: date) -> dict:
     }
 
 
-def districts_of(*, city: Region | None) -> QuerySet[Region]:
-    districts = Region.objects.filter(level=Region.Level.DISTRICT)
-    if city is not None:
-        districts = districts.filter(parent=city)
-    return districts.select_related("parent").order_by("parent__code", "code", "name")
-
-
-def cities() -> QuerySet[Region]:
-    return Region.objects.filter(level=Region.Level.CITY).order_by("code", "name")
-
-
-def enterprise_qualifications(*, enterprise: Enterprise) -> QuerySet[Qualification]:
-    return enterprise.qualifications.order_by("kind", "-recognized_on")
-
-
-def enterprise_yearly_figures(*, enterprise: Enterprise) -> QuerySet[YearlyFigures]:
-    return enterprise.yearly_figures.order_by("-year")
-
-
-def enterprise_pending_invitations(*, enterprise: Enterprise) -> QuerySet[Invitation]:
-    return enterprise.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
-
-
-def invitation_by_token(*, token: str) -> Invitation | None:
-    if "\x00" in token:  # no token has one, and PostgreSQL refuses to compare with it
-        return None
-    return Invitation.objects.select_related("enterprise").filter(token=token).first()
-
-
 # The profile's change history (一企一档 变更记录), read from simple-history's tables.
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class ProfileChange:
-    when: datetime
-    who: User | None
-    what: str  # "基本信息", "高新技术企业 国家级", "2024年度数据"
-    action: str  # "+" created, "~" changed, "-" deleted (simple-history's history_type)
-    changes: list[FieldChange]
-
-
-_PROFILE_FIELDS: dict[type[models.Model], list[str]] = {
-    Enterprise: [
-        "name",
-        "credit_code",
-        "city",
-        "district",
-        "industry",
-        "ownership",
-        "scale",
-        "is_above_scale",
-        "employees",
-        "founded_on",
-        "source",
-    ],
-    Qualification: [
-        "kind",
-        "level",
-        "recognition",
-        "certificate_number",
-        "recognized_on",
-        "expires_on",
-        "moved_in_from_other_province",
-        "source",
-    ],
-    YearlyFigures: [
-        "year",
-        "revenue",
-        "rd_expense",
-        "rd_super_deduction",
-        "tax_paid",
-        "tech_contract_turnover",
-        "invention_patents_granted",
-        "source",
-    ],
-}
-
-
-def _display(field: models.Field, value, regions: dict[int, str]) -> str:
-    if value is None or value == "":
-        return "—"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.ForeignKey):
-        return regions.get(value, str(value))
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    return str(value)
-
-
-def _differs(before, record, attname: str) -> bool:
-    if before is None:  # created: list what was filled in
-        return getattr(record, attname) not in (None, "")
-    return getattr(before, attname) != getattr(record, attname)
-
-
-def _history_changes(model, records, describe, regions) -> list[ProfileChange]:
-    fields = [model._meta.get_field(name) for name in _PROFILE_FIELDS[model]]
-    previous: dict[int, Any] = {}
-    changes = []
-    for record in records:  # oldest first, so each record is compared with the one before it
-        before = previous.get(record.id)
-        previous[record.id] = record
-        if record.history_type == "-":
-            diff = []
-        else:
-            diff = [
-                FieldChange(
-                    label=capfirst(field.verbose_name),
-                    old=_display(field, getattr(before, field.attname), regions) if before else "",
-                    new=_display(field, getattr(record, field.attname), regions),
-                )
-                for field in fields
-                if _differs(before, record, field.attname)
-            ]
-            if not diff:
-                continue
-        changes.append(
-            ProfileChange(
-                when=record.history_date,
-                who=record.history_user,
-                what=describe(record),
-                action=record.history_type,
-                changes=diff,
-            )
-        )
-    return changes
-
-
-def enterprise_profile_history(*, enterprise: Enterprise) -> list[ProfileChange]:
-    """Every change of the profile — basic data, qualifications, yearly figures — newest first,
-    each with who made it and what changed from what to what. A fixed number of queries."""
-    regions = dict(Region.objects.filter(level__in=["city", "district"]).values_list("id", "name"))
-
-    def records(model, **lookup):
-        return (
-            model.history.filter(**lookup)
-            .select_related("history_user")
-            .order_by("history_date", "history_id")
-        )
-
-    changes = [
-        *_history_changes(
-            Enterprise,
-            records(Enterprise, id=enterprise.pk),
-            lambda record: str(_("Basic data")),
-            regions,
-        ),
-        *_history_changes(
-            Qualification,
-            records(Qualification, enterprise_id=enterprise.pk),
-            lambda record: f"{record.get_kind_display()} {record.get_level_display()}".strip(),
-            regions,
-        ),
-        *_history_changes(
-            YearlyFigures,
-            records(YearlyFigures, enterprise_id=enterprise.pk),
-            lambda record: str(_("Figures of %(year)s") % {"year": record.year}),
-            regions,
-        ),
-    ]
-    changes.sort(key=lambda change: change.when, reverse=True)
-    return changes
-
-
-def enterprise_admins(*, enterprise: Enterprise) -> QuerySet[User]:
-    return enterprise.users.filter(is_active=True, is_enterprise_admin=True).order_by("username")

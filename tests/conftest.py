@@ -17,8 +17,10 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from portal import services
-from portal.models import BureauPosition, Role
+from accounts import services as account_services
+from accounts.models import BureauPosition, Role
+from demo.accounts import demo_load
+from organisations import services as organisation_services
 
 # Timing is not what these properties test; a busy 2-core CI machine must not fail them.
 hypothesis_settings.register_profile(
@@ -106,19 +108,20 @@ def redis_url() -> str:
 @pytest.fixture
 def organisations(db):
     """Regions and bureaus from the data file, loaded the way the run command loads them."""
-    return services.organisations_load(path=ROOT / "portal" / "data" / "organisations.yaml")
+    return organisation_services.organisations_load()
 
 
 @pytest.fixture
 def demo_accounts(organisations):
     """The demo enterprise and one account per kind of user, keyed by username."""
-    return {account["username"]: account for account in services.demo_load()}
+    return {account["username"]: account for account in demo_load()}
 
 
 @pytest.fixture
 def make_user(organisations):
     """Create accounts through the service that the admin and commands use."""
-    from portal.models import Bureau, Enterprise, Region
+    from enterprises.models import Enterprise
+    from organisations.models import Bureau, Region
 
     counter = iter(range(10_000))
 
@@ -149,7 +152,7 @@ def make_user(organisations):
         if role == Role.BUREAU:
             kwargs["bureau"] = Bureau.objects.get(city__name=city, name=bureau_name)
             kwargs["bureau_position"] = bureau_position or BureauPosition.REVIEWER
-        user = services.user_save(
+        user = account_services.user_save(
             username=extra.pop("username", f"user{n}"),
             password=password,
             role=role,

@@ -16,9 +16,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, CaseEvent, EnterpriseFile, Notification
-from portal.models import BureauPosition, Qualification, Role
+from enterprises.models import Qualification
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.postgres

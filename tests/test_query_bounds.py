@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import BureauPosition, Role
 from applications.models import Application
 from applications.services import routing_bureaus
+from enterprises.models import Qualification
 from incentives import matching
 from incentives.models import EnterpriseNotice, IncentiveItem
-from portal.models import BureauPosition, Qualification, Role
 
 pytestmark = pytest.mark.django_db
 ITEM = "ts2019-hitech-new"

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from incentives import selectors
 from incentives.models import AssignmentRole, Fact, IncentiveItem, Measure, PolicyDocument
-from portal.models import Bureau
+from organisations.models import Bureau
 
 
 class BureauSerializer(serializers.ModelSerializer):
@@ -161,7 +161,7 @@ class CalculatorRequestSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Evaluation date; today if absent.")
 
     def validate_city(self, value):
-        from portal.models import Region
+        from organisations.models import Region
 
         query = Region.objects.filter(level=Region.Level.CITY)
         # isdecimal on ASCII, not isdigit: "²" is a digit but no number int() reads.

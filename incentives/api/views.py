@@ -23,7 +23,7 @@ from incentives.calculator import calculate
 from incentives.forms import CatalogueFilterForm
 from incentives.models import Fact, IncentiveItem, Measure, PolicyDocument
 from incentives.presentation import present_items
-from portal.models import Bureau
+from organisations.models import Bureau
 
 ITEM_FILTERS = [
     OpenApiParameter("q", str, description="Words to find in name or summary (Chinese works)."),

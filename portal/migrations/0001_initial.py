@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'user',
                 'verbose_name_plural': 'users',
                 'abstract': False,
-                'swappable': 'AUTH_USER_MODEL',
+                # 'swappable' removed: this is the state of portal.User, which moved to accounts.
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', False), ('role', 'enterprise')), models.Q(models.Q(('role', 'enterprise'), _negated=True), ('enterprise__isnull', True)), _connector='OR'), name='user_enterprise_iff_enterprise_role'), models.CheckConstraint(condition=models.Q(models.Q(('bureau__isnull', False), ('bureau_position__in', ['reviewer', 'head']), ('role', 'bureau')), models.Q(models.Q(('role', 'bureau'), _negated=True), ('bureau__isnull', True), ('bureau_position', '')), _connector='OR'), name='user_bureau_iff_bureau_role')],
             },
             managers=[

@@ -3,7 +3,6 @@
 import django.db.models.deletion
 import portal.validators
 import simple_history.models
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -73,7 +72,7 @@ class Migration(migrations.Migration):
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('city', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'level': 'city'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.region', verbose_name='city')),
                 ('district', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'level': 'district'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.region', verbose_name='district')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.user')),
             ],
             options={
                 'verbose_name': 'historical enterprise',
@@ -100,7 +99,7 @@ class Migration(migrations.Migration):
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.enterprise', verbose_name='enterprise')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.user')),
             ],
             options={
                 'verbose_name': 'historical qualification',
@@ -127,7 +126,7 @@ class Migration(migrations.Migration):
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.enterprise', verbose_name='enterprise')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.user')),
             ],
             options={
                 'verbose_name': 'historical yearly figures',

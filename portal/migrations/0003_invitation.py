@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -22,7 +21,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
                 ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
                 ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='portal.enterprise', verbose_name='enterprise')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
+                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.user', verbose_name='invited by')),
             ],
             options={
                 'verbose_name': 'invitation',

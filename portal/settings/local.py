@@ -4,4 +4,7 @@ e-mail, unless the environment says otherwise."""
 from .base import *
 from .base import env
 
+# Demo and benchmark data generators (load_demo, benchmark): never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
+
 DEBUG = env.bool("DEBUG", default=True)

@@ -6,6 +6,9 @@ import tempfile
 from .base import *
 from .base import env
 
+# Demo and benchmark data generators (load_demo, benchmark): never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
+
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105 - tests only
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only

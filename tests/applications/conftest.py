@@ -6,9 +6,10 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import BureauPosition, Role
 from applications import services
+from enterprises.models import Qualification
 from incentives.models import IncentiveItem
-from portal.models import BureauPosition, Qualification, Role
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -9,10 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, ItemBudget, State
+from enterprises.models import Qualification
 from incentives.models import Grant, IncentiveItem
-from portal.models import BureauPosition, Qualification, Role
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.postgres
@@ -155,9 +156,9 @@ def test_parallel_starts_make_one_application(transactional_db, make_user):
 
 
 def test_profile_edits_while_a_full_recompute_runs_leave_no_duplicates(transactional_db, make_user):
+    from enterprises.models import YearlyFigures
     from incentives import matching
     from incentives.models import Match
-    from portal.models import YearlyFigures
 
     call_command("load_catalogue", verbosity=0)
     users = [make_user(Role.ENTERPRISE, is_enterprise_admin=True) for _ in range(6)]

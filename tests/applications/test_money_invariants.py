@@ -10,10 +10,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, CaseEvent, State
 from incentives.models import AwardRule, Grant, IncentiveItem
-from portal.models import BureauPosition, Role
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.django_db

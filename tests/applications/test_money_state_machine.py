@@ -61,6 +61,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from accounts.models import BureauPosition, Role
 from applications import casework, services, workflow
 from applications.models import (
     EDITABLE_STATES,
@@ -72,6 +73,7 @@ from applications.models import (
     Objection,
     State,
 )
+from enterprises.models import Enterprise, Qualification
 from incentives import matching
 from incentives import services as catalogue_services
 from incentives.catalogue.files import PROJECT_INPUT
@@ -79,7 +81,7 @@ from incentives.models import AssignmentRole, Grant, IncentiveItem, PaysOnce
 from incentives.plans import plan_for
 from incentives.rules import rule_in_effect, rule_upper_bound
 from incentives.selectors import item_bureaus
-from portal.models import BureauPosition, Enterprise, Qualification, Region, Role
+from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 from tests.applications.conftest import attach_all
 

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from applications import services
 from applications.models import Application, EnterpriseFile, State
 from incentives.models import IncentiveItem
-from portal.models import Role
 from tests.applications.conftest import PDF
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.models import Role
 from applications import services, workflow
 from applications.models import Application, CaseEvent, ItemBudget, Notification, State
 from incentives.models import Grant, IncentiveItem
-from portal.models import Role
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.django_db

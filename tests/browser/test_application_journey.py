@@ -37,12 +37,15 @@ def test_apply_supplement_cosign_approve_publicize_pay(
 ):
     from django.core.management import call_command
 
+    from accounts import services as account_services
+    from accounts.models import Role
     from applications.models import Application
-    from portal import services as portal_services
-    from portal.models import Bureau, Qualification, Role
+    from demo import accounts as demo_accounts
+    from enterprises.models import Qualification
+    from organisations.models import Bureau
 
     call_command("load_catalogue", verbosity=0)
-    accounts = {a["username"]: a for a in portal_services.demo_load()}
+    accounts = {a["username"]: a for a in demo_accounts.demo_load()}
     qiye = accounts["qiye"]["user"]
     today = datetime.date.today()
     Qualification.objects.create(
@@ -52,7 +55,7 @@ def test_apply_supplement_cosign_approve_publicize_pay(
         recognized_on=today - datetime.timedelta(days=20),
         expires_on=today + datetime.timedelta(days=1000),
     )
-    portal_services.user_save(
+    account_services.user_save(
         username="gongxin",
         password="Gongxin-demo-2026",
         role=Role.BUREAU,

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from applications.models import Application, State
-from dashboard import demo as dashboard_demo
+from demo import dashboard as demo_dashboard
+from enterprises.models import Enterprise
 from incentives.models import IncentiveItem
-from portal.models import Bureau, Enterprise, Region
+from organisations.models import Bureau, Region
 from tests.browser.conftest import SCREENSHOTS
 from tests.portal.helpers import credit_code
 
@@ -67,7 +68,7 @@ def test_the_leadership_computes_reads_and_prints_the_dashboard(
     call_command("load_catalogue", verbosity=0)  # transactional tests start from an empty database
     admin = demo_accounts["guanli"]["user"]
     _cases(admin)
-    dashboard_demo.demo_figures_load(recorder=admin)
+    demo_dashboard.demo_figures_load(recorder=admin)
 
     page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 900})
     errors = []

@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from applications.models import Application, ItemBudget, State
+from enterprises.models import Enterprise, Qualification
 from incentives.models import IncentiveItem
-from portal.models import Bureau, Enterprise, Qualification, Region, Role
+from organisations.models import Bureau, Region
 from tests.portal.helpers import credit_code
 
 

@@ -10,7 +10,7 @@ from django.utils import translation
 from applications.models import State
 from dashboard import selectors, services
 from dashboard.models import Snapshot
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 11, 22)

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from accounts.models import Role
 from dashboard import index, selectors, services
 from dashboard.models import IndexIndicator, IndexScheme
-from portal.models import Role
 
 pytestmark = pytest.mark.django_db
 

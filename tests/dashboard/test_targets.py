@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import Role
 from dashboard import selectors, services
 from dashboard.models import LiveSource, Target, TargetFigure
-from portal.models import Region, Role
+from organisations.models import Region
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from applications.models import State
 from dashboard import selectors, services
 from dashboard.models import DistrictFigure, IndexIndicator, Snapshot
-from portal.models import Region, Role
+from organisations.models import Region
 
 pytestmark = pytest.mark.django_db
 VIEW_PAGES = [

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from incentives.models import AwardRule, IncentiveItem
-from portal.models import Role
 
 
 @pytest.fixture

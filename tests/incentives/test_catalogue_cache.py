@@ -10,9 +10,10 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Role
+from enterprises.models import Qualification
 from incentives import caching
 from incentives.models import IncentiveItem
-from portal.models import Qualification, Role
 
 pytestmark = pytest.mark.django_db
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -49,7 +49,7 @@ def test_a_bureau_added_to_a_kept_documents_file_is_created_for_the_targets(db):
     """A database loaded before a file named a new unit: a plain reload adds the unit (and
     changes nothing else), so the targets that name it load."""
     from dashboard.models import Target
-    from portal.models import Bureau
+    from organisations.models import Bureau
 
     office = Bureau.objects.get(city__name="廊坊市", name="市开发区改革发展办公室")
     Target.objects.filter(lead_bureaus=office).delete()

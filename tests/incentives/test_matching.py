@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
+from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives import matching
 from incentives.models import (
     CrossItemLimit,
@@ -19,7 +20,7 @@ from incentives.models import (
     Match,
     RecomputeJob,
 )
-from portal.models import Enterprise, Qualification, Region, YearlyFigures
+from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
 ON = datetime.date(2026, 6, 30)

@@ -22,14 +22,15 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from demo.enterprises import demo_enterprises_load
+from enterprises.models import Enterprise, Qualification, QualificationKind, YearlyFigures
 from incentives import facts as fact_readers
 from incentives import matching, matching_bulk, plans, services
 from incentives.calculator import calculate
 from incentives.engine import ItemSpec, condition_outcome, evaluate_item
 from incentives.matching import condition_outcome_expression, item_verdicts_sql
 from incentives.models import IncentiveItem, Match
-from portal.demo import demo_enterprises_load
-from portal.models import Enterprise, Qualification, QualificationKind, Region, YearlyFigures
+from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
 ON = datetime.date(2026, 6, 30)

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives import matching, matching_bulk
 from incentives.models import EnterpriseNotice, Match
-from portal.models import Enterprise, Qualification, Region, YearlyFigures
+from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
 ON = datetime.date(2026, 6, 30)

@@ -6,9 +6,11 @@ import json
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
+from enterprises.models import Qualification, YearlyFigures
 from incentives import matching
 from incentives.models import EnterpriseNotice, Match, RecomputeJob
-from portal.models import Qualification, Region, Role, YearlyFigures
+from organisations.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,7 @@ def test_other_roles_cannot_open_my_policies(client, make_user):
 def test_a_profile_change_recomputes_the_matches(
     enterprise_user, django_capture_on_commit_callbacks
 ):
-    from portal import services
+    from enterprises import services as enterprise_services
 
     enterprise = enterprise_user.enterprise
     assert (
@@ -83,7 +85,7 @@ def test_a_profile_change_recomputes_the_matches(
             rd_expense=2_000_000,
             revenue=40_000_000,
         )
-        services.enterprise_profile_changed(enterprise=enterprise)
+        enterprise_services.enterprise_profile_changed(enterprise=enterprise)
     assert (
         Match.objects.get(enterprise=enterprise, item__key="ts2023-rd-post-subsidy").status
         != "missing_information"

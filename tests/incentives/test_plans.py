@@ -9,10 +9,11 @@ import itertools
 import pytest
 from django.utils import translation
 
+from enterprises.models import Enterprise
 from incentives import plans
 from incentives.engine import ItemVerdict
 from incentives.models import AwardRule, IncentiveItem, PolicyDocument
-from portal.models import Enterprise, Region
+from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
 ON = datetime.date(2026, 6, 30)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from incentives.models import IncentiveItem, PolicyDocument
-from portal.models import Bureau, Region
+from organisations.models import Bureau, Region
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from accounts.models import BureauPosition, Role
 from applications import notifications, services
 from applications.models import Notification
+from enterprises.models import Qualification
 from incentives.models import IncentiveItem, Match, RecomputeJob
-from portal.models import BureauPosition, Qualification, Role
 from tests.applications.conftest import attach_all
 from tests.integration.conftest import start_worker, stop_worker, use_broker
 

@@ -9,10 +9,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from accounts.models import BureauPosition, Role
 from applications import notifications, services
 from applications.models import Notification
+from enterprises.models import Qualification
 from incentives.models import IncentiveItem
-from portal.models import BureauPosition, Qualification, Role
 from tests.applications.conftest import attach_all
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]

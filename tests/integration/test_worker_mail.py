@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.models import Role
+from accounts.models import Role
 
 pytestmark = pytest.mark.redis
 

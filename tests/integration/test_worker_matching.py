@@ -7,9 +7,10 @@ import time
 import pytest
 from django.core.management import call_command
 
+from accounts.models import Role
+from enterprises import services as enterprise_services
+from enterprises.models import Qualification
 from incentives.models import Match, RecomputeJob
-from portal import services
-from portal.models import Qualification, Role
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -37,7 +38,9 @@ def test_profile_change_and_full_recompute_run_in_the_worker(
         recognized_on=today - datetime.timedelta(days=30),
         expires_on=today + datetime.timedelta(days=1000),
     )
-    services.enterprise_profile_changed(enterprise=enterprise)  # autocommit: sent at once
+    enterprise_services.enterprise_profile_changed(
+        enterprise=enterprise
+    )  # autocommit: sent at once
 
     assert wait_for(
         lambda: Match.objects.filter(enterprise=enterprise, item__key="ts2019-hitech-new").exists()

@@ -4,7 +4,7 @@ of the wrong role gets the 403 page in Chinese, and each role's navigation lists
 import pytest
 from django.urls import reverse
 
-from portal.models import BureauPosition, Role
+from accounts.models import BureauPosition, Role
 
 ANON, ENTERPRISE, REVIEWER, HEAD, ADMIN, LEADER, NO_ROLE = (
     "anonymous",
@@ -26,7 +26,7 @@ PAGES = {
     "incentives:catalogue": EVERYONE,
     "incentives:documents": EVERYONE,
     "portal:workspace": LOGGED_IN,
-    "portal:account": LOGGED_IN,
+    "accounts:account": LOGGED_IN,
     "password_change": LOGGED_IN,
     "portal:enterprise_home": {ENTERPRISE},
     "portal:bureau_home": {REVIEWER, HEAD},

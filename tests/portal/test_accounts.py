@@ -5,7 +5,7 @@ import re
 from django.core import mail
 from django.urls import reverse
 
-from portal.models import Role
+from accounts.models import Role
 
 
 def test_wrong_password_is_refused_with_a_chinese_message(client, make_user):

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from applications import services, workflow
 from applications.models import State
+from audit import log as audit_log
 from incentives.models import IncentiveItem
-from portal import audit
-from portal.models import Role
 from tests.applications import conftest as cases
 from tests.incentives.test_admin import _submitted
 
@@ -64,7 +64,7 @@ def test_case_steps_and_an_admin_edit_appear_in_time_order_with_who_and_what(
     application, item = history["application"], history["item"]
     # One query per source model and per kind of name shown, however many rows there are.
     with django_assert_max_num_queries(25):
-        rows = list(audit.audit_rows(since=history["start"]))
+        rows = list(audit_log.audit_rows(since=history["start"]))
 
     assert [row.when for row in rows] == sorted(row.when for row in rows)
     case_event, catalogue_change = _("case event"), _("catalogue change")
@@ -94,8 +94,8 @@ def test_case_steps_and_an_admin_edit_appear_in_time_order_with_who_and_what(
 
 def test_a_period_leaves_out_what_came_before_and_after_it(history):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    assert list(audit.audit_rows(since=tomorrow)) == []
-    rows = list(audit.audit_rows(since=history["start"], until=timezone.localdate()))
+    assert list(audit_log.audit_rows(since=tomorrow)) == []
+    rows = list(audit_log.audit_rows(since=history["start"], until=timezone.localdate()))
     assert any(row.kind == _("case event") for row in rows)
     assert all(row.when >= history["start"] for row in rows)
 
@@ -113,9 +113,11 @@ def test_the_first_and_last_days_of_the_calendar_bound_nothing(
 ):
     """Regression: the start of 0001-01-01 or the end of 9999-12-31 in UTC is out of a datetime's
     range (a 500 before); such a day leaves the period open on that side."""
-    assert list(audit.audit_rows(**{k: datetime.date.fromisoformat(v) for k, v in query.items()}))
+    assert list(
+        audit_log.audit_rows(**{k: datetime.date.fromisoformat(v) for k, v in query.items()})
+    )
     client.force_login(catalogue_admin)
-    response = client.get(reverse("portal:audit_export"), {"format": "csv", **query})
+    response = client.get(reverse("audit:export"), {"format": "csv", **query})
     assert response.status_code == 200
     assert history["application"].reference in response.content.decode("utf-8-sig")
 
@@ -123,7 +125,7 @@ def test_the_first_and_last_days_of_the_calendar_bound_nothing(
 def _expected(since) -> list[list[str]]:
     return [
         [
-            f"{audit.local_time(row.when):%Y-%m-%d %H:%M:%S}",
+            f"{audit_log.local_time(row.when):%Y-%m-%d %H:%M:%S}",
             row.who,
             row.kind,
             row.object,
@@ -131,7 +133,7 @@ def _expected(since) -> list[list[str]]:
             row.change,
             row.comment,
         ]
-        for row in audit.audit_rows(since=since)
+        for row in audit_log.audit_rows(since=since)
     ]
 
 
@@ -146,12 +148,12 @@ def test_csv_and_xlsx_exports_read_back_with_the_same_rows(history, tmp_path):
 
     with (tmp_path / "log.csv").open(encoding="utf-8-sig", newline="") as handle:
         header, *from_csv = list(csv.reader(handle))
-    assert header == audit.audit_headers()
+    assert header == audit_log.audit_headers()
     assert from_csv == expected
 
     sheet = openpyxl.load_workbook(tmp_path / "log.xlsx").active
     header, *from_xlsx = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert header == audit.audit_headers()
+    assert header == audit_log.audit_headers()
     from_xlsx = [
         [f"{when:%Y-%m-%d %H:%M:%S}", *(value or "" for value in rest)] for when, *rest in from_xlsx
     ]
@@ -168,21 +170,21 @@ def test_a_comment_that_looks_like_a_formula_stays_text_in_the_spreadsheet(
         comment='=HYPERLINK("http://evil.example")',
     )
     buffer = io.BytesIO()
-    audit.audit_export(stream=buffer, format="xlsx", since=history["start"])
+    audit_log.audit_export(stream=buffer, format="xlsx", since=history["start"])
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     comments = [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert comments[-1] == '=HYPERLINK("http://evil.example")'
     assert sheet.cell(row=sheet.max_row, column=7).data_type == "s"
 
     buffer = io.BytesIO()
-    audit.audit_export(stream=buffer, format="csv", since=history["start"])
+    audit_log.audit_export(stream=buffer, format="csv", since=history["start"])
     assert "'=HYPERLINK" in buffer.getvalue().decode("utf-8-sig")
 
 
 @pytest.mark.parametrize("role", [Role.CATALOGUE_ADMIN, Role.LEADERSHIP])
 def test_admins_and_leadership_download_the_log(client, history, make_user, role):
     client.force_login(make_user(role))
-    url = reverse("portal:audit_export")
+    url = reverse("audit:export")
 
     page = client.get(url)
     assert page.status_code == 200
@@ -197,13 +199,13 @@ def test_admins_and_leadership_download_the_log(client, history, make_user, role
     assert history["application"].reference in response.content.decode("utf-8-sig")
 
     response = client.get(url, {"format": "xlsx", "since": since})
-    assert response["Content-Type"] == audit.CONTENT_TYPES["xlsx"]
+    assert response["Content-Type"] == audit_log.CONTENT_TYPES["xlsx"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row == len(_expected(timezone.localdate())) + 1
 
 
 def test_enterprise_users_are_refused_and_visitors_sent_to_log_in(client, make_user, db):
-    url = reverse("portal:audit_export")
+    url = reverse("audit:export")
     response = client.get(url, {"format": "csv"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -223,7 +225,7 @@ def test_enterprise_users_are_refused_and_visitors_sent_to_log_in(client, make_u
 )
 def test_a_bad_request_shows_the_form_with_the_error(client, make_user, db, query, field):
     client.force_login(make_user(Role.CATALOGUE_ADMIN))
-    response = client.get(reverse("portal:audit_export"), query)
+    response = client.get(reverse("audit:export"), query)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     errors = response.context["form"].errors

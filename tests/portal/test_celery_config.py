@@ -8,7 +8,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.utils import timezone
 
-from portal import services, tasks
+from portal import mail as portal_mail
+from portal import tasks
 from portal.celery import app
 
 
@@ -29,7 +30,7 @@ def test_every_beat_entry_names_a_registered_task():
 
 def test_email_is_queued_only_when_the_transaction_commits(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.email_send(subject="主题", body="正文", to=["a@example.cn"])
+        portal_mail.email_send(subject="主题", body="正文", to=["a@example.cn"])
         assert mail.outbox == []
     assert len(callbacks) == 1
     callbacks[0]()

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from portal.demo import demo_enterprises_load
-from portal.models import Enterprise, Qualification, QualificationKind, Scale, YearlyFigures
-from portal.services import DEMO_ENTERPRISE
+from demo.accounts import DEMO_ENTERPRISE
+from demo.enterprises import demo_enterprises_load
+from enterprises.models import Enterprise, Qualification, QualificationKind, Scale, YearlyFigures
 from portal.validators import validate_credit_code
 
 CITIES = ("唐山市", "廊坊市", "鹤壁市")

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Invitation, Role, User
+from accounts.models import Invitation, Role, User
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def visitor():
 
 def invite(client, email, capture):
     with capture(execute=True):
-        return client.post(reverse("portal:invitation_create"), {"email": email})
+        return client.post(reverse("accounts:invitation_create"), {"email": email})
 
 
 def link_in(message) -> str:
@@ -61,9 +61,9 @@ def test_invitation_is_mailed_after_commit_and_listed_as_pending(
     message = mail.outbox[0]
     assert message.to == ["li@tongshi.example.cn"]
     assert admin.enterprise.name in message.subject
-    assert link_in(message) == reverse("portal:invitation_accept", args=[invitation.token])
+    assert link_in(message) == reverse("accounts:invitation_accept", args=[invitation.token])
 
-    profile = admin_client.get(reverse("portal:enterprise_profile")).content.decode()
+    profile = admin_client.get(reverse("enterprises:profile")).content.decode()
     assert "li@tongshi.example.cn" in profile
 
 
@@ -71,7 +71,7 @@ def test_the_mail_leaves_only_when_the_transaction_commits(
     admin_client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        admin_client.post(reverse("portal:invitation_create"), {"email": "li@tongshi.example.cn"})
+        admin_client.post(reverse("accounts:invitation_create"), {"email": "li@tongshi.example.cn"})
     assert len(callbacks) == 1
     assert mail.outbox == []
 
@@ -97,8 +97,8 @@ def test_accepting_creates_a_colleague_who_is_not_admin_and_logs_them_in(
     assert int(visitor.session["_auth_user_id"]) == colleague.pk
     assert Invitation.objects.get().accepted_at is not None
     # The colleague reads the profile and may not change it.
-    assert visitor.get(reverse("portal:enterprise_profile")).status_code == 200
-    assert visitor.get(reverse("portal:qualification_add")).status_code == 403
+    assert visitor.get(reverse("enterprises:profile")).status_code == 200
+    assert visitor.get(reverse("enterprises:qualification_add")).status_code == 403
 
 
 def test_a_used_link_is_refused_with_a_clear_message(
@@ -134,14 +134,14 @@ def test_an_expired_link_is_refused_and_creates_nobody(
 
 def test_an_unknown_token_is_not_found(client, db):
     assert (
-        client.get(reverse("portal:invitation_accept", args=["no-such-token"])).status_code == 404
+        client.get(reverse("accounts:invitation_accept", args=["no-such-token"])).status_code == 404
     )
 
 
 @pytest.mark.parametrize("token", ["\x00", "abc\x00def"])
 def test_a_token_with_a_nul_character_is_not_found(client, db, token):
     """Regression: PostgreSQL refuses a NUL in a compared string (a 500 before)."""
-    url = reverse("portal:invitation_accept", args=[token])
+    url = reverse("accounts:invitation_accept", args=[token])
     assert client.get(url).status_code == 404
     assert client.post(url, {"username": "tongshi"}).status_code == 404
 
@@ -190,7 +190,7 @@ def test_only_the_admin_invites_and_withdraws(
     colleague = make_user(Role.ENTERPRISE, enterprise=admin.enterprise)
     visitor.force_login(colleague)
     assert invite(visitor, "x@example.cn", django_capture_on_commit_callbacks).status_code == 403
-    withdraw = reverse("portal:invitation_revoke", args=[invitation.pk])
+    withdraw = reverse("accounts:invitation_revoke", args=[invitation.pk])
     assert visitor.post(withdraw).status_code == 403
     # Another enterprise's admin cannot withdraw it either.
     visitor.force_login(make_user(Role.ENTERPRISE, is_enterprise_admin=True))

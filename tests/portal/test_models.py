@@ -3,7 +3,9 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from portal.models import Bureau, BureauPosition, Enterprise, Region, Role, User
+from accounts.models import BureauPosition, Role, User
+from enterprises.models import Enterprise
+from organisations.models import Bureau, Region
 
 
 def test_an_enterprise_user_must_belong_to_an_enterprise(organisations):

@@ -7,8 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from portal import selectors, services
-from portal.models import Enterprise, FactSource, Qualification, Role, YearlyFigures
+from accounts.models import Role
+from enterprises import selectors as enterprise_selectors
+from enterprises import services as enterprise_services
+from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
 from tests.portal.helpers import recomputed_enterprises
 
 
@@ -66,14 +68,14 @@ def qualification_of(enterprise, by, **overrides) -> Qualification:
         "moved_in_from_other_province": False,
         **overrides,
     }
-    return services.qualification_save(enterprise=enterprise, by=by, **values)
+    return enterprise_services.qualification_save(enterprise=enterprise, by=by, **values)
 
 
 def test_admin_saves_the_basic_data_with_history_and_a_recompute(
     admin_client, admin, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = admin_client.post(reverse("portal:enterprise_profile"), BASIC_DATA)
+        response = admin_client.post(reverse("enterprises:profile"), BASIC_DATA)
 
     assert response.status_code == 302
     enterprise = Enterprise.objects.get(pk=admin.enterprise_id)
@@ -87,7 +89,7 @@ def test_admin_saves_the_basic_data_with_history_and_a_recompute(
     assert latest.history_user == admin
     assert latest.history_type == "~"
 
-    history = admin_client.get(reverse("portal:enterprise_profile_history")).content.decode()
+    history = admin_client.get(reverse("enterprises:history")).content.decode()
     assert "王管理" in history
     assert "智能装备制造" in history
     assert "<del>—</del> → 120" in history  # employees: from nothing to 120
@@ -105,35 +107,35 @@ def test_saving_unchanged_data_records_nothing(admin, django_capture_on_commit_c
     }
     before = enterprise.history.count()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.profile_update(enterprise=enterprise, by=admin, **values)
+        enterprise_services.profile_update(enterprise=enterprise, by=admin, **values)
     assert enterprise.history.count() == before
     assert recomputed_enterprises(callbacks) == []
 
 
 def test_a_colleague_reads_the_profile_but_may_not_change_it(client, colleague, admin):
     client.force_login(colleague)
-    page = client.get(reverse("portal:enterprise_profile"))
+    page = client.get(reverse("enterprises:profile"))
     assert page.status_code == 200
     assert 'name="employees"' not in page.content.decode()  # read-only, no form
 
-    refused = client.post(reverse("portal:enterprise_profile"), BASIC_DATA)
+    refused = client.post(reverse("enterprises:profile"), BASIC_DATA)
     assert refused.status_code == 403
     assert "王管理" in refused.content.decode()  # the reason names whom to ask
     assert Enterprise.objects.get(pk=admin.enterprise_id).employees is None
 
     for url in (
-        reverse("portal:qualification_add"),
-        reverse("portal:yearly_figures_add"),
-        reverse("portal:invitation_create"),
+        reverse("enterprises:qualification_add"),
+        reverse("enterprises:yearly_figures_add"),
+        reverse("accounts:invitation_create"),
     ):
         assert client.get(url).status_code == 403
-    assert client.post(reverse("portal:qualification_add"), QUALIFICATION).status_code == 403
+    assert client.post(reverse("enterprises:qualification_add"), QUALIFICATION).status_code == 403
     assert not Qualification.objects.filter(enterprise=admin.enterprise).exists()
 
 
 def test_the_service_itself_refuses_a_non_admin(colleague):
     with pytest.raises(Exception) as refused:
-        services.profile_update(
+        enterprise_services.profile_update(
             enterprise=colleague.enterprise,
             by=colleague,
             industry="篡改",
@@ -150,7 +152,7 @@ def test_admin_adds_and_changes_a_qualification(
     admin_client, admin, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = admin_client.post(reverse("portal:qualification_add"), QUALIFICATION)
+        response = admin_client.post(reverse("enterprises:qualification_add"), QUALIFICATION)
     assert response.status_code == 302
     qualification = Qualification.objects.get(enterprise=admin.enterprise)
     assert (qualification.kind, qualification.level) == ("hitech", "national")
@@ -161,7 +163,7 @@ def test_admin_adds_and_changes_a_qualification(
     Qualification.objects.filter(pk=qualification.pk).update(source=FactSource.VERIFIED)
     changed = {**QUALIFICATION, "recognition": "renewal", "moved_in_from_other_province": "on"}
     response = admin_client.post(
-        reverse("portal:qualification_edit", args=[qualification.pk]), changed
+        reverse("enterprises:qualification_edit", args=[qualification.pk]), changed
     )
     assert response.status_code == 302
     qualification.refresh_from_db()
@@ -172,15 +174,18 @@ def test_admin_adds_and_changes_a_qualification(
 
 def test_a_qualification_valid_before_its_recognition_is_refused(admin_client, admin):
     data = {**QUALIFICATION, "expires_on": "2024-01-01"}
-    response = admin_client.post(reverse("portal:qualification_add"), data)
+    response = admin_client.post(reverse("enterprises:qualification_add"), data)
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["expires_on"]
     assert not Qualification.objects.filter(enterprise=admin.enterprise).exists()
 
 
 def test_the_same_qualification_twice_is_refused_clearly(admin_client, admin):
-    assert admin_client.post(reverse("portal:qualification_add"), QUALIFICATION).status_code == 302
-    response = admin_client.post(reverse("portal:qualification_add"), QUALIFICATION)
+    assert (
+        admin_client.post(reverse("enterprises:qualification_add"), QUALIFICATION).status_code
+        == 302
+    )
+    response = admin_client.post(reverse("enterprises:qualification_add"), QUALIFICATION)
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert Qualification.objects.filter(enterprise=admin.enterprise).count() == 1
@@ -189,7 +194,7 @@ def test_the_same_qualification_twice_is_refused_clearly(admin_client, admin):
 def test_another_enterprises_qualification_is_not_found(admin_client, make_user):
     other_admin = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
     theirs = qualification_of(other_admin.enterprise, other_admin)
-    their_figures = services.yearly_figures_save(
+    their_figures = enterprise_services.yearly_figures_save(
         enterprise=other_admin.enterprise,
         by=other_admin,
         year=2024,
@@ -202,10 +207,10 @@ def test_another_enterprises_qualification_is_not_found(admin_client, make_user)
     )
 
     for url in (
-        reverse("portal:qualification_edit", args=[theirs.pk]),
-        reverse("portal:qualification_delete", args=[theirs.pk]),
-        reverse("portal:yearly_figures_edit", args=[their_figures.pk]),
-        reverse("portal:yearly_figures_delete", args=[their_figures.pk]),
+        reverse("enterprises:qualification_edit", args=[theirs.pk]),
+        reverse("enterprises:qualification_delete", args=[theirs.pk]),
+        reverse("enterprises:yearly_figures_edit", args=[their_figures.pk]),
+        reverse("enterprises:yearly_figures_delete", args=[their_figures.pk]),
     ):
         assert admin_client.get(url).status_code == 404
         assert admin_client.post(url, {**QUALIFICATION, **FIGURES}).status_code == 404
@@ -215,23 +220,25 @@ def test_another_enterprises_qualification_is_not_found(admin_client, make_user)
 
 
 def test_yearly_figures_in_yuan_one_row_per_year(admin_client, admin):
-    response = admin_client.post(reverse("portal:yearly_figures_add"), FIGURES)
+    response = admin_client.post(reverse("enterprises:yearly_figures_add"), FIGURES)
     assert response.status_code == 302
     row = YearlyFigures.objects.get(enterprise=admin.enterprise, year=2024)
     assert row.revenue == Decimal("12345678.90")
     assert row.rd_super_deduction is None
     assert row.invention_patents_granted == 3
-    page = admin_client.get(reverse("portal:enterprise_profile")).content.decode()
+    page = admin_client.get(reverse("enterprises:profile")).content.decode()
     assert "12,345,678.90" in page
 
-    again = admin_client.post(reverse("portal:yearly_figures_add"), {**FIGURES, "revenue": "1"})
+    again = admin_client.post(
+        reverse("enterprises:yearly_figures_add"), {**FIGURES, "revenue": "1"}
+    )
     assert again.status_code == 200
     assert list(again.context["form"].errors) == ["year"]
     assert "2024" in again.context["form"].errors["year"][0]
     assert YearlyFigures.objects.filter(enterprise=admin.enterprise).count() == 1
 
     # Moving another row onto a recorded year is refused the same way.
-    other = services.yearly_figures_save(
+    other = enterprise_services.yearly_figures_save(
         enterprise=admin.enterprise,
         by=admin,
         year=2023,
@@ -242,7 +249,7 @@ def test_yearly_figures_in_yuan_one_row_per_year(admin_client, admin):
         tech_contract_turnover=None,
         invention_patents_granted=None,
     )
-    moved = admin_client.post(reverse("portal:yearly_figures_edit", args=[other.pk]), FIGURES)
+    moved = admin_client.post(reverse("enterprises:yearly_figures_edit", args=[other.pk]), FIGURES)
     assert moved.status_code == 200
     assert list(moved.context["form"].errors) == ["year"]
 
@@ -257,9 +264,9 @@ def test_the_service_refuses_a_second_row_for_a_year_with_a_field_error(admin):
         "tech_contract_turnover": None,
         "invention_patents_granted": None,
     }
-    services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
+    enterprise_services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
     with pytest.raises(ValidationError) as refused:
-        services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
+        enterprise_services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
     assert list(refused.value.message_dict) == ["year"]
 
 
@@ -267,7 +274,9 @@ def test_the_service_refuses_a_second_row_for_a_year_with_a_field_error(admin):
     ("field", "value"), [("revenue", "-5"), ("year", "1900"), ("year", "2999")]
 )
 def test_implausible_figures_are_refused_beside_the_field(admin_client, admin, field, value):
-    response = admin_client.post(reverse("portal:yearly_figures_add"), {**FIGURES, field: value})
+    response = admin_client.post(
+        reverse("enterprises:yearly_figures_add"), {**FIGURES, field: value}
+    )
     assert response.status_code == 200
     assert list(response.context["form"].errors) == [field]
     assert not YearlyFigures.objects.filter(enterprise=admin.enterprise).exists()
@@ -277,13 +286,13 @@ def test_deleting_a_row_is_recorded_and_recomputed(
     admin_client, admin, django_capture_on_commit_callbacks
 ):
     qualification = qualification_of(admin.enterprise, admin)
-    confirm = admin_client.get(reverse("portal:qualification_delete", args=[qualification.pk]))
+    confirm = admin_client.get(reverse("enterprises:qualification_delete", args=[qualification.pk]))
     assert confirm.status_code == 200
     assert Qualification.objects.filter(pk=qualification.pk).exists()  # GET only asks
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = admin_client.post(
-            reverse("portal:qualification_delete", args=[qualification.pk])
+            reverse("enterprises:qualification_delete", args=[qualification.pk])
         )
     assert response.status_code == 302
     assert not Qualification.objects.filter(pk=qualification.pk).exists()
@@ -295,7 +304,7 @@ def test_deleting_a_row_is_recorded_and_recomputed(
 def test_history_lists_every_kind_of_change_newest_first(admin):
     enterprise = admin.enterprise
     qualification_of(enterprise, admin, kind="hitech", level="national")
-    services.yearly_figures_save(
+    enterprise_services.yearly_figures_save(
         enterprise=enterprise,
         by=admin,
         year=2024,
@@ -306,7 +315,7 @@ def test_history_lists_every_kind_of_change_newest_first(admin):
         tech_contract_turnover=None,
         invention_patents_granted=None,
     )
-    changes = selectors.enterprise_profile_history(enterprise=enterprise)
+    changes = enterprise_selectors.enterprise_profile_history(enterprise=enterprise)
     assert [change.action for change in changes[:2]] == ["+", "+"]
     assert {change.who for change in changes[:2]} == {admin}
     assert changes[0].when >= changes[1].when
@@ -318,7 +327,7 @@ def test_profile_page_reads_a_bounded_number_of_queries(
     admin_client, admin, django_assert_max_num_queries
 ):
     for year in range(2015, 2025):
-        services.yearly_figures_save(
+        enterprise_services.yearly_figures_save(
             enterprise=admin.enterprise,
             by=admin,
             year=year,
@@ -331,21 +340,21 @@ def test_profile_page_reads_a_bounded_number_of_queries(
         )
         qualification_of(admin.enterprise, admin, recognized_on=f"{year}-01-01")
     with django_assert_max_num_queries(20):
-        assert admin_client.get(reverse("portal:enterprise_profile")).status_code == 200
+        assert admin_client.get(reverse("enterprises:profile")).status_code == 200
     with django_assert_max_num_queries(12):
-        assert admin_client.get(reverse("portal:enterprise_profile_history")).status_code == 200
+        assert admin_client.get(reverse("enterprises:history")).status_code == 200
 
 
 def test_enterprise_navigation_has_the_profile_next_to_my_enterprise(admin_client):
     page = admin_client.get(reverse("portal:home")).content.decode()
     nav = page.split('data-testid="role-navigation"', 1)[1].split("</ul>", 1)[0]
     home = nav.index(f'href="{reverse("portal:enterprise_home")}"')
-    profile = nav.index(f'href="{reverse("portal:enterprise_profile")}"')
+    profile = nav.index(f'href="{reverse("enterprises:profile")}"')
     assert home < profile
 
 
 @pytest.mark.parametrize("role", [Role.BUREAU, Role.LEADERSHIP])
 def test_other_roles_cannot_open_the_profile(client, make_user, role):
     client.force_login(make_user(role))
-    assert client.get(reverse("portal:enterprise_profile")).status_code == 403
-    assert client.get(reverse("portal:qualification_add")).status_code == 403
+    assert client.get(reverse("enterprises:profile")).status_code == 403
+    assert client.get(reverse("enterprises:qualification_add")).status_code == 403

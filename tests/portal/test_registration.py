@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
-from portal import services
-from portal.models import Enterprise, Region, Role, User
+from accounts.models import Role, User
+from enterprises import services as enterprise_services
+from enterprises.models import Enterprise
+from organisations.models import Region
 from tests.portal.helpers import credit_code, recomputed_enterprises, with_wrong_character
 
 
@@ -33,7 +35,7 @@ def form_data(tangshan):
 
 
 def register(client, data):
-    return client.post(reverse("portal:register"), data)
+    return client.post(reverse("enterprises:register"), data)
 
 
 def test_registration_creates_the_enterprise_and_its_admin_and_logs_in(
@@ -43,7 +45,7 @@ def test_registration_creates_the_enterprise_and_its_admin_and_logs_in(
         response = register(client, form_data)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:enterprise_profile")
+    assert response["Location"] == reverse("enterprises:profile")
     enterprise = Enterprise.objects.get(credit_code=form_data["credit_code"])
     assert (enterprise.name, enterprise.city, enterprise.district) == (
         "唐山注册测试科技有限公司",
@@ -121,7 +123,7 @@ def test_the_service_refuses_a_district_of_another_city_too(tangshan):
     city, _ = tangshan
     langfang_district = Region.objects.get(name="安次区", parent__name="廊坊市")
     with pytest.raises(ValidationError) as refused:
-        services.enterprise_register(
+        enterprise_services.enterprise_register(
             credit_code=credit_code(2),
             name="错区企业",
             city=city,
@@ -161,4 +163,4 @@ def test_a_taken_username_is_refused_whatever_its_case(client, form_data, make_u
 @pytest.mark.parametrize("url_name", ["login", "portal:home"])
 def test_login_and_home_pages_link_to_registration(client, db, url_name):
     page = client.get(reverse(url_name)).content.decode()
-    assert f'href="{reverse("portal:register")}"' in page
+    assert f'href="{reverse("enterprises:register")}"' in page

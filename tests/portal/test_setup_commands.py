@@ -4,15 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from portal.models import (
-    Bureau,
-    BureauAlias,
-    Enterprise,
-    Qualification,
-    Region,
-    User,
-    YearlyFigures,
-)
+from accounts.models import User
+from enterprises.models import Enterprise, Qualification, YearlyFigures
+from organisations.models import Bureau, BureauAlias, Region
 
 
 def _counts():

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import services as account_services
+from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, CosignRequest, EnterpriseFile, State
 from dashboard.models import Snapshot, Target
+from enterprises.models import Qualification, YearlyFigures
 from incentives.models import RecomputeJob
-from portal import services as portal_services
-from portal.models import BureauPosition, Qualification, Region, Role, YearlyFigures
+from organisations.models import Region
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.django_db
@@ -67,36 +69,36 @@ FIGURE_ENTRY = BUREAU_STAFF | {"catalogue_admin"}  # all three bureaus are 唐�
 MATRIX = {
     "portal:home": ("get", None, EVERYONE),
     "portal:workspace": ("get", None, only(LOGGED_IN)),
-    "portal:account": ("get", None, only(LOGGED_IN)),
-    "portal:register": ("get", None, EVERYONE),
-    "portal:invitation_accept": ("get", lambda w: {"token": w["invitation"].token}, EVERYONE),
+    "accounts:account": ("get", None, only(LOGGED_IN)),
+    "enterprises:register": ("get", None, EVERYONE),
+    "accounts:invitation_accept": ("get", lambda w: {"token": w["invitation"].token}, EVERYONE),
     "portal:enterprise_home": ("get", None, only(ENTERPRISES)),
-    "portal:enterprise_profile": ("get", None, only(ENTERPRISES)),
-    "portal:enterprise_profile_history": ("get", None, only(ENTERPRISES)),
-    "portal:qualification_add": ("get", None, only(ENTERPRISES)),
-    "portal:qualification_edit": (
+    "enterprises:profile": ("get", None, only(ENTERPRISES)),
+    "enterprises:history": ("get", None, only(ENTERPRISES)),
+    "enterprises:qualification_add": ("get", None, only(ENTERPRISES)),
+    "enterprises:qualification_edit": (
         "get",
         lambda w: {"pk": w["qualification"].pk},
         only({"ent_a"}, hidden={"ent_b"}),
     ),
-    "portal:qualification_delete": (
+    "enterprises:qualification_delete": (
         "get",
         lambda w: {"pk": w["qualification"].pk},
         only({"ent_a"}, hidden={"ent_b"}),
     ),
-    "portal:yearly_figures_add": ("get", None, only(ENTERPRISES)),
-    "portal:yearly_figures_edit": (
+    "enterprises:yearly_figures_add": ("get", None, only(ENTERPRISES)),
+    "enterprises:yearly_figures_edit": (
         "get",
         lambda w: {"pk": w["figures"].pk},
         only({"ent_a"}, hidden={"ent_b"}),
     ),
-    "portal:yearly_figures_delete": (
+    "enterprises:yearly_figures_delete": (
         "get",
         lambda w: {"pk": w["figures"].pk},
         only({"ent_a"}, hidden={"ent_b"}),
     ),
-    "portal:invitation_create": ("get", None, only(ENTERPRISES)),
-    "portal:invitation_revoke": (
+    "accounts:invitation_create": ("get", None, only(ENTERPRISES)),
+    "accounts:invitation_revoke": (
         "post",
         lambda w: {"pk": w["invitation"].pk},
         only({"ent_a"}, hidden={"ent_b"}),
@@ -105,7 +107,7 @@ MATRIX = {
     "portal:bureau_team": ("get", None, only({"head_x"})),
     "portal:catalogue_admin_home": ("get", None, only({"catalogue_admin"})),
     "portal:leadership_home": ("get", None, only({"leadership"})),
-    "portal:audit_export": ("get", None, only({"catalogue_admin", "leadership"})),
+    "audit:export": ("get", None, only({"catalogue_admin", "leadership"})),
     "incentives:catalogue": ("get", None, EVERYONE),
     "incentives:item": ("get", lambda w: {"key": "ts2019-hitech-new"}, EVERYONE),
     "incentives:documents": ("get", None, EVERYONE),
@@ -266,7 +268,7 @@ def world(make_user):
         bureau=case.item.measure.document.region.bureaus.get(name="市工业和信息化局"),
         requested_by=users["reviewer_x"],
     )
-    invitation = portal_services.invitation_create(
+    invitation = account_services.invitation_create(
         enterprise=enterprise,
         by=users["ent_a"],
         email="colleague@qiye.example.cn",
@@ -348,8 +350,8 @@ def test_guessing_ids_finds_nothing_of_another_enterprise(client, world):
         if client.get(reverse("applications:file", args=[pk])).status_code != 404:
             leaks.append(("file", pk))
     for model, name in (
-        (Qualification, "portal:qualification_edit"),
-        (YearlyFigures, "portal:yearly_figures_edit"),
+        (Qualification, "enterprises:qualification_edit"),
+        (YearlyFigures, "enterprises:yearly_figures_edit"),
     ):
         for pk in model.objects.exclude(enterprise=world["users"]["ent_b"].enterprise).values_list(
             "pk", flat=True

@@ -28,7 +28,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from portal.models import Role
+from accounts.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = ROOT / "var" / "reliability" / "schemathesis.json"

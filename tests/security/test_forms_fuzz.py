@@ -34,17 +34,20 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from accounts import forms as account_forms
+from accounts import services as account_services
+from accounts.models import BureauPosition, Invitation, Role
 from applications import services as case_services
 from applications.forms import ActionForm, CosignAnswerForm, QueueFilterForm
 from applications.workflow import TRANSITIONS
+from audit.views import AuditExportForm
+from enterprises import forms as enterprise_forms
+from enterprises.models import Qualification, YearlyFigures
 from incentives.admin import PreviewForm
 from incentives.calculator import CalculatorForm
 from incentives.forms import CatalogueFilterForm
 from incentives.models import Fact, IncentiveItem
-from portal import forms as portal_forms
-from portal import services as portal_services
-from portal.audit_views import AuditExportForm
-from portal.models import BureauPosition, Invitation, Qualification, Region, Role, YearlyFigures
+from organisations.models import Region
 from tests.portal.helpers import credit_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,7 +316,7 @@ def submitted(admin):
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_registration(db, data):
-    base = plausible(portal_forms.RegistrationForm())
+    base = plausible(enterprise_forms.RegistrationForm())
     city = Region.objects.get(name="唐山市", level=Region.Level.CITY)
     district = Region.objects.filter(parent=city).first()
     base.update(
@@ -433,7 +436,7 @@ def invitations(admin):
     """The tokens of a pending, an expired and a used invitation of the admin's enterprise."""
 
     def invite(email):
-        return portal_services.invitation_create(
+        return account_services.invitation_create(
             enterprise=admin.enterprise, by=admin, email=email, site_url="http://testserver/"
         )
 
@@ -442,7 +445,7 @@ def invitations(admin):
         created_at=expired.created_at - Invitation.VALID_FOR - datetime.timedelta(minutes=1)
     )
     used = invite("used@qiye.example.cn")
-    portal_services.invitation_accept(
+    account_services.invitation_accept(
         invitation=used, username="fuzz-used", full_name="李四", password=NEW_PASSWORD
     )
     return {
@@ -464,7 +467,7 @@ def test_invitation_accept(invitations, data):
         token = quote(data.draw(FUZZ), safe="")
     else:
         token = invitations[which]
-    base = plausible(portal_forms.InvitationAcceptForm(email="colleague@qiye.example.cn"))
+    base = plausible(account_forms.InvitationAcceptForm(email="colleague@qiye.example.cn"))
     base.update(
         username=["fuzz-colleague", "fuzz-used", "FUZZ-USED"],
         full_name=["王五"],
@@ -537,7 +540,7 @@ def test_catalogue_filters(db, data):
 @given(data=st.data())
 def test_profile_basic_data(admin, admin_client, data):
     client = admin_client
-    payload = draw_payload(data, plausible(portal_forms.ProfileForm(instance=admin.enterprise)))
+    payload = draw_payload(data, plausible(enterprise_forms.ProfileForm(instance=admin.enterprise)))
     with rolled_back():
         response = send(client, "profile", "post", "/enterprise/profile/", data=payload)
         if response.status_code == 200:
@@ -548,7 +551,7 @@ def test_profile_basic_data(admin, admin_client, data):
 @given(data=st.data())
 def test_qualification_add(admin, admin_client, data):
     client = admin_client
-    base = plausible(portal_forms.QualificationForm(enterprise=admin.enterprise))
+    base = plausible(enterprise_forms.QualificationForm(enterprise=admin.enterprise))
     base.update(recognized_on=["2023-05-20"], expires_on=["2026-05-19"], kind=["tech_sme"])
     payload = draw_payload(data, base)
     url = "/enterprise/profile/qualifications/add/"
@@ -562,7 +565,7 @@ def test_qualification_add(admin, admin_client, data):
 @given(data=st.data())
 def test_yearly_figures_add(admin, admin_client, data):
     client = admin_client
-    base = plausible(portal_forms.YearlyFiguresForm(enterprise=admin.enterprise))
+    base = plausible(enterprise_forms.YearlyFiguresForm(enterprise=admin.enterprise))
     base["year"] = ["2024", "2023", "1949"]
     payload = draw_payload(data, base)
     url = "/enterprise/profile/figures/add/"
@@ -595,7 +598,7 @@ def rows(admin, make_user):
         ids["yearly_figures"][owner] = YearlyFigures.objects.create(
             enterprise=enterprise, year=2023, revenue=Decimal("12345.67")
         ).pk
-        ids["invitation"][owner] = portal_services.invitation_create(
+        ids["invitation"][owner] = account_services.invitation_create(
             enterprise=enterprise, by=user, email="xin@qiye.example.cn", site_url="http://t/"
         ).pk
     return ids
@@ -628,8 +631,8 @@ def test_profile_row_edit(admin, admin_client, rows, kind, data):
     path, model = PROFILE_ROWS[kind]
     whose, url = row_url(data, rows[kind], path)
     form_class = {
-        "qualification": portal_forms.QualificationForm,
-        "yearly_figures": portal_forms.YearlyFiguresForm,
+        "qualification": enterprise_forms.QualificationForm,
+        "yearly_figures": enterprise_forms.YearlyFiguresForm,
     }[kind]
     base = plausible(form_class(enterprise=admin.enterprise))
     if kind == "qualification":

@@ -4,7 +4,7 @@ carries a content security policy that allows no inline script and nothing from 
 import pytest
 from django.urls import reverse
 
-from portal.models import Role
+from accounts.models import Role
 
 pytestmark = pytest.mark.django_db
 

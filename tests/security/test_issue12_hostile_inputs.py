@@ -16,9 +16,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Role
 from dashboard.models import Snapshot, Target
 from incentives.models import Fact
-from portal.models import Region, Role
+from organisations.models import Region
 
 pytestmark = pytest.mark.django_db
 

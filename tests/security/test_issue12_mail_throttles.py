@@ -13,8 +13,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import Invitation, Role
 from portal import throttles
-from portal.models import Invitation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def invite(client, admin, django_capture_on_commit_callbacks):
 
     def send(email):
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(reverse("portal:invitation_create"), {"email": email})
+            return client.post(reverse("accounts:invitation_create"), {"email": email})
 
     return send
 
@@ -80,7 +80,9 @@ def test_another_enterprise_has_its_own_allowance(settings, invite, make_user, c
     assert invite("a@qiye.example.cn").status_code == 302
     other = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
     client.force_login(other)
-    assert client.post(reverse("portal:invitation_create"), {"email": "b@x.cn"}).status_code == 302
+    assert (
+        client.post(reverse("accounts:invitation_create"), {"email": "b@x.cn"}).status_code == 302
+    )
 
 
 def test_the_invitation_mail_carries_no_text_the_inviter_chose_but_the_enterprise_name(

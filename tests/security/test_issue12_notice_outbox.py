@@ -12,11 +12,12 @@ import pytest
 from django.core import mail
 from kombu.exceptions import OperationalError
 
+from accounts.models import Role
 from applications import notifications
 from applications.models import Notification
+from enterprises.models import Qualification
 from incentives import matching
 from incentives.models import EnterpriseNotice
-from portal.models import Qualification, Role
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 6, 30)

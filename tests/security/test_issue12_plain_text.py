@@ -12,11 +12,14 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts import forms as account_forms
+from accounts.models import Role
 from applications.forms import ObjectionForm
 from dashboard.forms import TargetFigureForm
-from portal import forms as portal_forms
-from portal import services
-from portal.models import Bureau, Enterprise, Region, Role
+from enterprises import forms as enterprise_forms
+from enterprises import services as enterprise_services
+from enterprises.models import Enterprise
+from organisations.models import Bureau, Region
 from portal.validators import FORBIDDEN_IN_PLAIN_TEXT, validate_plain_text
 from tests.portal.helpers import credit_code
 
@@ -75,20 +78,20 @@ def registration(db):
 
 
 def test_registration_passes_an_ordinary_name(registration):
-    assert portal_forms.RegistrationForm(registration).is_valid()
+    assert enterprise_forms.RegistrationForm(registration).is_valid()
 
 
 @pytest.mark.parametrize("field", ["name", "full_name"])
 @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\x07"], ids=["RLO", "LRI", "BEL"])
 def test_registration_refuses_a_hidden_character_in_a_name(registration, field, char):
-    form = portal_forms.RegistrationForm({**registration, field: "唐山" + char + "示例"})
+    form = enterprise_forms.RegistrationForm({**registration, field: "唐山" + char + "示例"})
     with translation.override("zh-hans"):
         assert not form.is_valid()
         assert "不可见" in str(form.errors[field])
 
 
 def test_accepting_an_invitation_refuses_a_hidden_character_in_the_name(db):
-    form = portal_forms.InvitationAcceptForm(
+    form = account_forms.InvitationAcceptForm(
         {
             "username": "tongshi",
             "full_name": "李\u202e同事",
@@ -103,7 +106,7 @@ def test_accepting_an_invitation_refuses_a_hidden_character_in_the_name(db):
 
 def test_the_profile_refuses_a_hidden_character_in_the_industry(make_user):
     user = make_user(Role.ENTERPRISE)
-    form = portal_forms.ProfileForm({"industry": "制造\u2066业"}, instance=user.enterprise)
+    form = enterprise_forms.ProfileForm({"industry": "制造\u2066业"}, instance=user.enterprise)
     assert not form.is_valid() and "industry" in form.errors
 
 
@@ -137,7 +140,7 @@ def test_the_models_behind_the_admin_site_refuse_them_too(make_user):
 def test_the_registration_service_refuses_them(registration):
     city = Region.objects.get(pk=registration["city"])
     with pytest.raises(ValidationError):
-        services.enterprise_register(
+        enterprise_services.enterprise_register(
             credit_code=registration["credit_code"],
             name="唐山\u202e示例",
             city=city,

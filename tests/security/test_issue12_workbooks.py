@@ -13,13 +13,15 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from applications import services as case_services
 from applications.models import State
 from dashboard import services as dashboard_services
 from dashboard.models import Target
+from enterprises.models import Enterprise
 from incentives.models import IncentiveItem
+from organisations.models import Region
 from portal import workbooks
-from portal.models import Enterprise, Region, Role
 from tests.applications import conftest as cases
 from tests.dashboard import conftest as board
 
@@ -112,7 +114,7 @@ def test_the_audit_export_writes_a_comment_as_text(client, submitted, reviewer, 
         application_id=submitted.pk, user=reviewer, action="request_supplement", comment=EVIL
     )
     client.force_login(make_user(Role.CATALOGUE_ADMIN))
-    response = client.get(reverse("portal:audit_export"), {"format": "xlsx"})
+    response = client.get(reverse("audit:export"), {"format": "xlsx"})
     assert response.status_code == 200
     assert_no_formula(response.content)
 

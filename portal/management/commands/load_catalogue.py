@@ -1,14 +1,11 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts import services as account_services
 from applications import services as application_services
 from dashboard import services as dashboard_services
 from incentives import services as catalogue
-from portal import services
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+from organisations import services as organisation_services
 
 
 class Command(BaseCommand):
@@ -25,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, update=False, **options):
-        counts = services.organisations_load(path=DATA_DIR / "organisations.yaml")
+        counts = organisation_services.organisations_load()
         self.stdout.write(
             "Organisations: {regions} regions, {bureaus} bureaus, {aliases} aliases".format(
                 **counts
@@ -48,7 +45,7 @@ class Command(BaseCommand):
                 + "\n  ".join(error.problems)
             ) from error
         holidays = application_services.holidays_load()
-        services.catalogue_admin_group_sync()
+        account_services.catalogue_admin_group_sync()
         self.stdout.write(
             self.style.SUCCESS(
                 "Catalogue: {documents} documents loaded ({skipped} already there, kept), "

@@ -1,0 +1,93 @@
+"""The demo enterprise and one account per kind of user, for the embedded setup only."""
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import BureauPosition, Role
+from enterprises.models import Enterprise
+from organisations.models import Bureau, Region
+
+# Demo data: one enterprise of 唐山 and one account per kind of user. Only for the embedded setup.
+DEMO_ENTERPRISE = {
+    "credit_code": "91130200MA0DEM0134",
+    "name": "唐山示例智能装备有限公司（演示）",
+    "city": "唐山市",
+    "district": "路北区",
+}
+
+
+DEMO_BUREAU = ("唐山市", "市科学技术局")
+
+
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
+    {
+        "username": "qiye",
+        "password": "Qiye-demo-2026",
+        "role": Role.ENTERPRISE,
+        "is_enterprise_admin": True,
+        "full_name": "王经理",
+        "email": "qiye@example.cn",
+    },
+    {
+        "username": "shenhe",
+        "password": "Shenhe-demo-2026",
+        "role": Role.BUREAU,
+        "bureau_position": BureauPosition.REVIEWER,
+        "full_name": "李审核",
+        "email": "shenhe@example.cn",
+    },
+    {
+        "username": "kezhang",
+        "password": "Kezhang-demo-2026",
+        "role": Role.BUREAU,
+        "bureau_position": BureauPosition.HEAD,
+        "full_name": "张科长",
+        "email": "kezhang@example.cn",
+    },
+    {
+        # A second head of the bureau: approvals above 100万 need one (双人复核).
+        "username": "fukezhang",
+        "password": "Fukezhang-demo-2026",
+        "role": Role.BUREAU,
+        "bureau_position": BureauPosition.HEAD,
+        "full_name": "刘副科长",
+        "email": "fukezhang@example.cn",
+    },
+    {
+        "username": "guanli",
+        "password": "Guanli-demo-2026",
+        "role": Role.CATALOGUE_ADMIN,
+        "full_name": "赵管理",
+        "email": "guanli@example.cn",
+    },
+    {
+        "username": "lingdao",
+        "password": "Lingdao-demo-2026",
+        "role": Role.LEADERSHIP,
+        "full_name": "陈主任",
+        "email": "lingdao@example.cn",
+    },
+]
+
+
+@transaction.atomic
+def demo_load() -> list[dict[str, Any]]:
+    """Create (or reset) the demo enterprise and accounts; returns the accounts for printing."""
+    city = Region.objects.get(name=DEMO_ENTERPRISE["city"], level=Region.Level.CITY)
+    district = Region.objects.get(name=DEMO_ENTERPRISE["district"], parent=city)
+    enterprise, _ = Enterprise.objects.update_or_create(
+        credit_code=DEMO_ENTERPRISE["credit_code"],
+        defaults={"name": DEMO_ENTERPRISE["name"], "city": city, "district": district},
+    )
+    bureau = Bureau.objects.get(city__name=DEMO_BUREAU[0], name=DEMO_BUREAU[1])
+    accounts = []
+    for account in DEMO_ACCOUNTS:
+        user = account_services.user_save(
+            enterprise=enterprise if account["role"] == Role.ENTERPRISE else None,
+            bureau=bureau if account["role"] == Role.BUREAU else None,
+            **account,
+        )
+        accounts.append({**account, "user": user})
+    return accounts

@@ -1,0 +1,391 @@
+"""manage.py benchmark: build a city-scale data set in a PostgreSQL database of its own and print
+every figure of issue 8 (full recompute at each size, the naive way on a sample, one enterprise
+after a profile change, pages under load). See docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import secrets
+import statistics
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.utils import timezone
+
+QUICK = {"sizes": [2000], "sample": 40, "single": 30, "cases": 2000, "seconds": 3}
+FULL = {"sizes": [10_000, 50_000, 100_000], "sample": 100, "single": 100, "cases": 50_000}
+FULL["seconds"] = 20
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _recompute_child(on: datetime.date, pipe) -> None:
+    """The full recompute in a process of its own, so that its peak RSS is its own."""
+    from incentives import matching_bulk
+
+    connections.close_all()
+    start = time.perf_counter()
+    outcome = matching_bulk.full_recompute(on=on)
+    seconds = time.perf_counter() - start
+    pipe.send({"seconds": seconds, "rss_mib": _rss_mib(), **outcome.__dict__})
+    pipe.close()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a synthetic city-scale data set in the PostgreSQL database of DATABASE_URL (its "
+        "name must contain 'bench': the command empties it of enterprises) and print the "
+        "figures of docs/benchmarks.md."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quick", action="store_true", help="N=2,000, 3 s of load per page")
+        parser.add_argument("--sizes", help="enterprise counts, e.g. 10000,50000,100000")
+        parser.add_argument("--cases", type=int, help="cases built for the load test")
+        parser.add_argument("--seconds", type=int, help="seconds of load per page")
+        parser.add_argument("--no-load", action="store_true", help="skip the pages under load")
+        parser.add_argument("--json", help="also write the figures to this file")
+
+    # -----------------------------------------------------------------------------------------
+
+    def handle(self, *args, **options):
+        plan = dict(QUICK if options["quick"] else FULL)
+        if options["sizes"]:
+            plan["sizes"] = [int(s.replace("_", "")) for s in options["sizes"].split(",")]
+        for name in ("cases", "seconds"):
+            if options[name]:
+                plan[name] = options[name]
+        self._database_ready()
+        self.figures: dict = {"plan": plan, "machine": self._machine(), "sizes": {}}
+        self.on = timezone.localdate()
+        self.say(f"Benchmark on {self.on}: {self.figures['machine']}")
+        from demo.benchmark.synthetic import Synthetic
+
+        synthetic = Synthetic(today=self.on)
+        have = 0
+        for size in sorted(plan["sizes"]):
+            start = time.perf_counter()
+            synthetic.write(size - have)
+            have = size
+            row = {"data_seconds": time.perf_counter() - start}
+            self.say(
+                f"\n== N = {size:,} enterprises (drawn and copied in {row['data_seconds']:.1f} s)"
+            )
+            row.update(self._recompute(size, plan))
+            self.figures["sizes"][size] = row
+        if not options["no_load"]:
+            self.figures["load"] = self._load(plan)
+        self._summary()
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(self.figures, indent=2, default=str))
+
+    def say(self, message: str) -> None:
+        self.stdout.write(message)
+        self.stdout.flush()
+
+    # -----------------------------------------------------------------------------------------
+
+    def _database_ready(self) -> None:
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.postgresql":
+            raise CommandError(
+                "The benchmark needs PostgreSQL (the figures are PostgreSQL's): set DATABASE_URL="
+                "postgres://user:password@host:5432/portal_bench. SQLite is refused."
+            )
+        if "bench" not in db["NAME"]:
+            raise CommandError(
+                f"The database “{db['NAME']}” does not look like a benchmark database: the "
+                "benchmark empties it of enterprises, matches and cases. Use a name containing "
+                "'bench' (e.g. portal_bench); it is created when missing."
+            )
+        import psycopg2
+        from psycopg2 import sql
+
+        server = psycopg2.connect(
+            dbname="postgres",
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"] or None,
+            port=db["PORT"] or None,
+        )
+        server.autocommit = True
+        with server.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+            if cursor.fetchone() is None:
+                self.say(f"Creating the database {db['NAME']}")
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+        server.close()
+        self.say("Migrating and loading the catalogue")
+        call_command("migrate", verbosity=0, interactive=False)
+        try:
+            call_command("load_catalogue", verbosity=0)
+        except CommandError as error:
+            from incentives.models import IncentiveItem
+
+            if not IncentiveItem.objects.exists():
+                raise
+            # The catalogue itself loads first; a later step (the dashboard's targets) failing
+            # does not change what is matched.
+            self.say(f"load_catalogue: the catalogue is loaded, a later step failed: {error}")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE portal_enterprise, django_session, incentives_recomputejob CASCADE"
+            )
+
+    def _machine(self) -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        return {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(memory, 1),
+            "postgresql": version,
+            "python": platform.python_version(),
+            "kernel": platform.release(),
+        }
+
+    # -----------------------------------------------------------------------------------------
+
+    def _full_recompute(self) -> dict:
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_recompute_child, args=(self.on, send))
+        child.start()
+        result = receive.recv()
+        child.join()
+        return result
+
+    def _recompute(self, size: int, plan: dict) -> dict:
+        from incentives import matching
+
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE incentives_match, incentives_enterprisenotice")
+        first = self._full_recompute()
+        self.say(
+            f"full recompute, first time (empty table): {first['seconds']:.1f} s, "
+            f"{first['rows']:,} matches written, {first['evaluated']:,} decided by the engine "
+            f"(the rest shared), peak RSS {first['rss_mib']:.0f} MiB"
+        )
+        steady = self._full_recompute()
+        self.say(
+            f"full recompute, steady state (nothing changed): {steady['seconds']:.1f} s, "
+            f"{steady['written']:,} rows written, peak RSS {steady['rss_mib']:.0f} MiB"
+        )
+        # The naive way: one enterprise at a time, every item evaluated in Python and stored,
+        # as a per-profile screener does (matching.enterprise_recompute), on a sample.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM portal_enterprise ORDER BY random() LIMIT %s", [plan["sample"]]
+            )
+            sample = [row[0] for row in cursor.fetchall()]
+        start = time.perf_counter()
+        for pk in sample:
+            matching.enterprise_recompute(enterprise_id=pk, on=self.on)
+        naive_each = (time.perf_counter() - start) / len(sample)
+        naive = naive_each * size
+        self.say(
+            f"naive per-enterprise recompute: {naive_each * 1000:.0f} ms per enterprise on a "
+            f"sample of {len(sample)}, {naive:.0f} s extrapolated to {size:,}; ratio "
+            f"{naive / first['seconds']:.1f}× (first time), {naive / steady['seconds']:.1f}× "
+            "(steady state)"
+        )
+        single = self._single(plan["single"])
+        self.say(
+            f"one enterprise after a profile change: median {single['median_ms']:.0f} ms, "
+            f"p95 {single['p95_ms']:.0f} ms over {single['count']}"
+        )
+        return {
+            "first": first,
+            "steady": steady,
+            "naive_ms_per_enterprise": naive_each * 1000,
+            "naive_sample": len(sample),
+            "naive_extrapolated_seconds": naive,
+            "ratio_first": naive / first["seconds"],
+            "ratio_steady": naive / steady["seconds"],
+            "single": single,
+        }
+
+    def _single(self, count: int) -> dict:
+        """A figure of the latest year changes, then the enterprise is recomputed (what the
+        worker does after a profile edit)."""
+        from enterprises.models import YearlyFigures
+        from incentives import matching
+
+        rows = list(
+            YearlyFigures.objects.filter(year=self.on.year - 1, revenue__isnull=False)
+            .order_by("?")
+            .values_list("pk", "enterprise_id", "revenue")[:count]
+        )
+        times = []
+        for pk, enterprise_id, revenue in rows:
+            YearlyFigures.objects.filter(pk=pk).update(revenue=revenue * Decimal("1.1"))
+            start = time.perf_counter()
+            matching.enterprise_recompute(enterprise_id=enterprise_id, on=self.on)
+            times.append((time.perf_counter() - start) * 1000)
+        return {
+            "count": len(times),
+            "median_ms": statistics.median(times),
+            "p95_ms": _percentile(times, 0.95),
+        }
+
+    # -----------------------------------------------------------------------------------------
+
+    def _load(self, plan: dict) -> dict:
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.db.models import Count
+
+        from accounts.models import Role, User
+        from applications.models import Application
+        from demo.benchmark import load as demo_benchmark_load
+        from demo.benchmark.synthetic import write_cases
+        from enterprises.models import Enterprise
+        from incentives import matching
+        from incentives.models import IncentiveItem, Match
+        from organisations.models import Bureau
+
+        self.say(f"\n== Pages under load ({Enterprise.objects.count():,} enterprises)")
+        # The enterprise user belongs to a 唐山 company with many matches.
+        enterprise = (
+            Enterprise.objects.filter(city__name="唐山市", credit_code__startswith="9")
+            .annotate(n=Count("matches"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        owner = User.objects.create_user(
+            username="bench-qiye", password=None, role=Role.ENTERPRISE, enterprise=enterprise
+        )
+        start = time.perf_counter()
+        written = write_cases(plan["cases"], created_by_id=owner.pk)
+        self.say(
+            f"{written:,} cases with their events copied in {time.perf_counter() - start:.1f} s"
+        )
+        bureau = Bureau.objects.annotate(n=Count("led_applications")).order_by("-n").first()
+        reviewer = User.objects.create_user(
+            username="bench-shenhe",
+            password=None,
+            role=Role.BUREAU,
+            bureau=bureau,
+            bureau_position="reviewer",
+        )
+        matching.enterprise_recompute(enterprise_id=enterprise.pk, on=self.on)
+        in_queue = (
+            Application.objects.filter(lead_bureaus=bureau)
+            .exclude(state__in=["draft", "offered"])
+            .count()
+        )
+
+        def cookie(user) -> str:
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+        item = (
+            IncentiveItem.objects.filter(measure__document__region__name="唐山市")
+            .annotate(n=Count("matches"))
+            .order_by("-n")
+            .first()
+        )
+        facts = {"revenue": 30_000_000, "rd_expense": 1_500_000, "hitech_valid": True}
+        facts |= {"employees": 120, "scale": "small", "tech_sme_level": "provincial"}
+        pages = [
+            demo_benchmark_load.Page("catalogue list", "/policies/"),
+            demo_benchmark_load.Page("item page", f"/policies/{item.key}/"),
+            demo_benchmark_load.Page(
+                "我的政策 (my policies)", "/enterprise/policies/", cookie=cookie(owner)
+            ),
+            demo_benchmark_load.Page("bureau queue", "/bureau/cases/", cookie=cookie(reviewer)),
+            demo_benchmark_load.Page(
+                "calculator API",
+                "/api/v1/calculator/",
+                method="POST",
+                body=json.dumps({"city": "唐山市", "facts": facts}, ensure_ascii=False),
+            ),
+        ]
+        context = {
+            "enterprises": Enterprise.objects.count(),
+            "cases": Application.objects.count(),
+            "matches": Match.objects.count(),
+            "my_matches": Match.objects.filter(enterprise=enterprise).count(),
+            "my_cases": Application.objects.filter(enterprise=enterprise).count(),
+            "queue_cases": in_queue,
+            "item_matches": Match.objects.filter(item=item).count(),
+            "workers": 2 * (os.cpu_count() or 1) + 1,
+        }
+        self.say(
+            f"{context['cases']:,} cases, {context['matches']:,} matches; the enterprise user has "
+            f"{context['my_matches']} matches and {context['my_cases']} cases, the reviewer's "
+            f"queue {context['queue_cases']:,} cases; gunicorn with {context['workers']} workers"
+        )
+        connections.close_all()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "CELERY_BROKER_URL": "",
+        }
+        results = {}
+        with demo_benchmark_load.Gunicorn(workers=context["workers"], env=env) as server:
+            for page in pages:
+                status = demo_benchmark_load.check(server.url, page)
+                if status != 200:
+                    raise CommandError(f"{page.name} ({page.path}) answers {status}, not 200")
+                demo_benchmark_load.wrk(server.url, page, seconds=2)  # warm the workers up
+                figures = demo_benchmark_load.wrk(server.url, page, seconds=plan["seconds"])
+                results[page.name] = figures
+                self.say(
+                    f"{page.name:24} p50 {figures['p50_us'] / 1000:7.1f} ms  p95 "
+                    f"{figures['p95_us'] / 1000:7.1f} ms  {figures['rps']:7.1f} req/s  "
+                    f"({figures['requests']:,} requests, {figures['non_2xx']} not 2xx, "
+                    f"{figures['errors']} errors)"
+                )
+        return {"context": context, "pages": results, "seconds": plan["seconds"]}
+
+    # -----------------------------------------------------------------------------------------
+
+    def _summary(self) -> None:
+        self.say("\n== Summary (targets of issue 8)")
+        self.say(
+            f"{'N':>9} {'first s':>8} {'steady s':>9} {'RSS MiB':>8} {'naive s':>8} "
+            f"{'ratio':>7} {'1-ent median ms':>16} {'p95 ms':>7}"
+        )
+        for size, row in self.figures["sizes"].items():
+            rss = max(row["first"]["rss_mib"], row["steady"]["rss_mib"])
+            self.say(
+                f"{size:>9,} {row['first']['seconds']:>8.1f} {row['steady']['seconds']:>9.1f} "
+                f"{rss:>8.0f} {row['naive_extrapolated_seconds']:>8.0f} "
+                f"{row['ratio_first']:>6.1f}× {row['single']['median_ms']:>16.0f} "
+                f"{row['single']['p95_ms']:>7.0f}"
+            )
+        self.say("targets: ≤ 60 s at 100,000, ≤ 1024 MiB, ratio ≥ 20×, one enterprise ≤ 100 ms")
+        if "load" in self.figures:
+            for name, figures in self.figures["load"]["pages"].items():
+                self.say(
+                    f"{name:24} p50 {figures['p50_us'] / 1000:6.1f} ms  p95 "
+                    f"{figures['p95_us'] / 1000:6.1f} ms  {figures['rps']:6.1f} req/s"
+                )
+            self.say("target: p95 ≤ 250 ms with 20 concurrent clients")

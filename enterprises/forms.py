@@ -1,0 +1,152 @@
+"""Forms of the 一企一档."""
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import AccountFieldsMixin, full_name_field, username_field
+from enterprises import services
+from enterprises.models import Enterprise, Qualification, YearlyFigures
+from organisations import selectors as organisation_selectors
+from organisations.models import Region
+from portal.validators import validate_credit_code, validate_plain_text
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DistrictChoiceField(forms.ModelChoiceField):
+    """Districts grouped by city, so the list reads well without any script."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=organisation_selectors.districts_of(city=None), **kwargs)
+
+    def grouped_choices(self) -> list:
+        groups: dict[str, list] = {}
+        for district in self.queryset:
+            groups.setdefault(district.parent.name, []).append((district.pk, district.name))
+        return [("", self.empty_label), *groups.items()]
+
+
+class RegistrationForm(AccountFieldsMixin, forms.Form):
+    """An enterprise and its first account, who administers it."""
+
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        validators=[validate_credit_code],
+        help_text=_("18 characters, as printed on the business licence."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    name = forms.CharField(
+        label=_("Enterprise name"), max_length=200, validators=[validate_plain_text]
+    )
+    city = forms.ModelChoiceField(label=_("City"), queryset=Region.objects.none())
+    district = DistrictChoiceField(label=_("District"))
+    username = username_field()
+    full_name = full_name_field()
+    email = forms.EmailField(label=_("E-mail"))
+    password1, password2 = auth_forms.SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].queryset = organisation_selectors.cities()
+        self.fields["district"].choices = self.fields["district"].grouped_choices()
+
+    def clean_credit_code(self):
+        code = self.cleaned_data["credit_code"].strip().upper()
+        if Enterprise.objects.filter(credit_code=code).exists():
+            raise ValidationError(services.CREDIT_CODE_TAKEN, code="taken")
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        city, district = cleaned.get("city"), cleaned.get("district")
+        if city and district and district.parent_id != city.pk:
+            self.add_error(
+                "district",
+                services.DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name},
+            )
+        self.clean_account(email=cleaned.get("email", ""))
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    """The basic data of the profile (一企一档)."""
+
+    class Meta:
+        model = Enterprise
+        fields = ["industry", "ownership", "scale", "is_above_scale", "employees", "founded_on"]
+        widgets = {"founded_on": _date_widget()}
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = Qualification
+        fields = [
+            "kind",
+            "level",
+            "recognition",
+            "certificate_number",
+            "recognized_on",
+            "expires_on",
+            "moved_in_from_other_province",
+        ]
+        widgets = {"recognized_on": _date_widget(), "expires_on": _date_widget()}
+
+    def __init__(self, *args, enterprise: Enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+
+    def clean(self):
+        cleaned = super().clean()
+        recognized_on, expires_on = cleaned.get("recognized_on"), cleaned.get("expires_on")
+        if recognized_on and expires_on and expires_on < recognized_on:
+            self.add_error("expires_on", _("The validity cannot end before the recognition."))
+        if (
+            recognized_on
+            and "kind" in cleaned
+            and self.enterprise.qualifications.filter(
+                kind=cleaned["kind"], level=cleaned.get("level", ""), recognized_on=recognized_on
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(services.QUALIFICATION_DUPLICATE)
+        return cleaned
+
+
+MONEY_FIELDS = ["revenue", "rd_expense", "rd_super_deduction", "tax_paid", "tech_contract_turnover"]
+
+
+class YearlyFiguresForm(forms.ModelForm):
+    """One year's figures. Amounts in yuan (元), as in the financial statements."""
+
+    class Meta:
+        model = YearlyFigures
+        fields = ["year", *MONEY_FIELDS, "invention_patents_granted"]
+
+    def __init__(self, *args, enterprise: Enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        this_year = timezone.localdate().year
+        year = self.fields["year"]
+        year.validators += [MinValueValidator(1949), MaxValueValidator(this_year)]
+        year.widget.attrs.update(min=1949, max=this_year)
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("year", this_year - 1)
+        for name in MONEY_FIELDS:
+            field = self.fields[name]
+            field.label = _("%(label)s (yuan)") % {"label": field.label}
+            field.validators.append(MinValueValidator(0))
+            field.widget.attrs.update(min=0, step="0.01")
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if self.enterprise.yearly_figures.filter(year=year).exclude(pk=self.instance.pk).exists():
+            raise services.figures_year_taken_error(year).error_dict["year"][0]
+        return year

@@ -1,0 +1,247 @@
+"""Services of the 一企一档: registration and the profile. They write; views and commands call
+them."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import services as account_services
+from accounts.models import Role, User
+from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
+from organisations.models import Region
+
+# Shown by the form (early, beside the field) and by the service (the rule itself).
+CREDIT_CODE_TAKEN = gettext_lazy(
+    "An enterprise with this credit code is already registered. Only one account administrator "
+    "registers an enterprise; ask them to invite you from the enterprise's profile page."
+)
+
+
+DISTRICT_NOT_IN_CITY = gettext_lazy("%(district)s is not part of %(city)s.")
+
+
+def enterprise_profile_changed(*, enterprise: Enterprise) -> None:
+    """Call after any change of an enterprise's profile: its matches are recomputed by a worker
+    once the change is committed (policy finds the enterprise)."""
+    from incentives.tasks import recompute_enterprise_matches
+
+    recompute_enterprise_matches.delay_on_commit(enterprise.pk)
+
+
+@transaction.atomic
+def enterprise_register(
+    *,
+    credit_code: str,
+    name: str,
+    city: Region,
+    district: Region,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str,
+) -> User:
+    """Register an enterprise with its first account, who administers it (invites colleagues,
+    keeps the profile). One enterprise per credit code."""
+    credit_code = credit_code.strip().upper()
+    if district.parent_id != city.pk or district.level != Region.Level.DISTRICT:
+        raise ValidationError(
+            {"district": DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name}}
+        )
+    if Enterprise.objects.filter(credit_code=credit_code).exists():
+        raise ValidationError({"credit_code": CREDIT_CODE_TAKEN})
+    if account_services.username_taken(username):
+        raise account_services.username_taken_error()
+    enterprise = Enterprise(credit_code=credit_code, name=name, city=city, district=district)
+    enterprise.full_clean()
+    try:
+        with transaction.atomic():  # two people registering the same code at once
+            enterprise.save()
+    except IntegrityError:
+        raise ValidationError({"credit_code": CREDIT_CODE_TAKEN}) from None
+    user = account_services.user_save(
+        username=username,
+        password=password,
+        role=Role.ENTERPRISE,
+        full_name=full_name,
+        email=email,
+        enterprise=enterprise,
+        is_enterprise_admin=True,
+    )
+    # The account did not exist when the enterprise row was written; the history names it.
+    Enterprise.history.filter(id=enterprise.pk).update(history_user=user)
+    enterprise_profile_changed(enterprise=enterprise)
+    return user
+
+
+def _declared_save(*, obj, values: dict[str, Any], by: User, creating: bool) -> bool:
+    """Write the values declared by the enterprise; returns whether anything changed. A declared
+    edit of a verified record makes it declared again."""
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if not creating and not changed:
+        return False
+    for field in changed:
+        setattr(obj, field, values[field])
+    obj.source = FactSource.DECLARED
+    obj._history_user = (
+        by  # the middleware does this for requests; services are called elsewhere too
+    )
+    obj.full_clean()
+    if creating:
+        obj.save()
+    else:
+        obj.save(update_fields=[*changed, "source"])
+    return True
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    industry: str,
+    ownership: str,
+    scale: str,
+    is_above_scale: bool | None,
+    employees: int | None,
+    founded_on: date | None,
+) -> Enterprise:
+    """Update the basic data of the profile."""
+    account_services.require_enterprise_admin(enterprise=enterprise, by=by)
+    current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    values = {
+        "industry": industry,
+        "ownership": ownership,
+        "scale": scale,
+        "is_above_scale": is_above_scale,
+        "employees": employees,
+        "founded_on": founded_on,
+    }
+    if _declared_save(obj=current, values=values, by=by, creating=False):
+        enterprise_profile_changed(enterprise=current)
+    return current
+
+
+QUALIFICATION_DUPLICATE = gettext_lazy(
+    "This qualification is already recorded with the same level and recognition date."
+)
+
+
+@transaction.atomic
+def qualification_save(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    qualification: Qualification | None = None,
+    kind: str,
+    level: str,
+    recognition: str,
+    certificate_number: str,
+    recognized_on: date,
+    expires_on: date | None,
+    moved_in_from_other_province: bool,
+) -> Qualification:
+    """Add a qualification to the profile, or change one of this enterprise's own."""
+    account_services.require_enterprise_admin(enterprise=enterprise, by=by)
+    creating = qualification is None
+    current = (
+        Qualification(enterprise=enterprise)
+        if creating
+        else enterprise.qualifications.select_for_update().get(pk=qualification.pk)
+    )
+    values = {
+        "kind": kind,
+        "level": level,
+        "recognition": recognition,
+        "certificate_number": certificate_number,
+        "recognized_on": recognized_on,
+        "expires_on": expires_on,
+        "moved_in_from_other_province": moved_in_from_other_province,
+    }
+    duplicate = enterprise.qualifications.filter(
+        kind=kind, level=level, recognized_on=recognized_on
+    ).exclude(pk=current.pk)
+    if duplicate.exists():
+        raise ValidationError(QUALIFICATION_DUPLICATE)
+    try:
+        with transaction.atomic():
+            changed = _declared_save(obj=current, values=values, by=by, creating=creating)
+    except IntegrityError:
+        raise ValidationError(QUALIFICATION_DUPLICATE) from None
+    if changed:
+        enterprise_profile_changed(enterprise=enterprise)
+    return current
+
+
+@transaction.atomic
+def qualification_delete(*, enterprise: Enterprise, by: User, qualification: Qualification) -> None:
+    account_services.require_enterprise_admin(enterprise=enterprise, by=by)
+    current = enterprise.qualifications.select_for_update().get(pk=qualification.pk)
+    current._history_user = by
+    current.delete()
+    enterprise_profile_changed(enterprise=enterprise)
+
+
+def figures_year_taken_error(year: int) -> ValidationError:
+    return ValidationError(
+        {
+            "year": _("Figures for %(year)s are already recorded; change that year's row instead.")
+            % {"year": year}
+        }
+    )
+
+
+@transaction.atomic
+def yearly_figures_save(
+    *,
+    enterprise: Enterprise,
+    by: User,
+    figures: YearlyFigures | None = None,
+    year: int,
+    revenue: Decimal | None,
+    rd_expense: Decimal | None,
+    rd_super_deduction: Decimal | None,
+    tax_paid: Decimal | None,
+    tech_contract_turnover: Decimal | None,
+    invention_patents_granted: int | None,
+) -> YearlyFigures:
+    """Record one year's figures (amounts in yuan), or change a recorded year. One row per year."""
+    account_services.require_enterprise_admin(enterprise=enterprise, by=by)
+    creating = figures is None
+    current = (
+        YearlyFigures(enterprise=enterprise)
+        if creating
+        else enterprise.yearly_figures.select_for_update().get(pk=figures.pk)
+    )
+    if enterprise.yearly_figures.filter(year=year).exclude(pk=current.pk).exists():
+        raise figures_year_taken_error(year)
+    values = {
+        "year": year,
+        "revenue": revenue,
+        "rd_expense": rd_expense,
+        "rd_super_deduction": rd_super_deduction,
+        "tax_paid": tax_paid,
+        "tech_contract_turnover": tech_contract_turnover,
+        "invention_patents_granted": invention_patents_granted,
+    }
+    try:
+        with transaction.atomic():
+            changed = _declared_save(obj=current, values=values, by=by, creating=creating)
+    except IntegrityError:
+        raise figures_year_taken_error(year) from None
+    if changed:
+        enterprise_profile_changed(enterprise=enterprise)
+    return current
+
+
+@transaction.atomic
+def yearly_figures_delete(*, enterprise: Enterprise, by: User, figures: YearlyFigures) -> None:
+    account_services.require_enterprise_admin(enterprise=enterprise, by=by)
+    current = enterprise.yearly_figures.select_for_update().get(pk=figures.pk)
+    current._history_user = by
+    current.delete()
+    enterprise_profile_changed(enterprise=enterprise)

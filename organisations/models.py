@@ -1,0 +1,114 @@
+"""Where the portal works: regions (省 → 市 → 县/区) and the bureaus of each city, with the other
+names the documents give them."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.validators import validate_plain_text
+
+
+class Region(models.Model):
+    """An administrative area: 省 → 市 → 县/区/开发区."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("County, district or development zone")
+
+    name = models.CharField(_("name"), max_length=64, validators=[validate_plain_text])
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        blank=True,
+        help_text=_("Administrative division code (GB/T 2260) where the area has one."),
+    )
+
+    class Meta:
+        # The table kept the name it had when the model lived in portal/.
+        db_table = "portal_region"
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="region_unique_top_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True)
+                | (~Q(level="province") & Q(parent__isnull=False)),
+                name="region_only_provinces_are_top_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bureau(models.Model):
+    """A government department of one city (部门): 唐山's 市科学技术局 is not 廊坊's."""
+
+    city = models.ForeignKey(
+        Region,
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        related_name="bureaus",
+        limit_choices_to={"level": Region.Level.CITY},
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_("As the documents write it, e.g. 市科学技术局."),
+        validators=[validate_plain_text],
+    )
+    email = models.EmailField(_("mailbox"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        # The table kept the name it had when the model lived in portal/.
+        db_table = "portal_bureau"
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+        ordering = ["city", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="bureau_unique_name_in_city"),
+        ]
+
+    def __str__(self) -> str:
+        # "市科学技术局" of 唐山 reads "唐山市科学技术局"; "各县（市、区）政府" stays as it is.
+        if self.name.startswith("市"):
+            return f"{self.city.name}{self.name.removeprefix('市')}"
+        return self.name
+
+
+class BureauAlias(models.Model):
+    """Another name the documents use for a bureau (市科技局 for 市科学技术局)."""
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("bureau"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    city = models.ForeignKey(Region, verbose_name=_("city"), on_delete=models.PROTECT)
+    name = models.CharField(_("alias"), max_length=100, validators=[validate_plain_text])
+
+    class Meta:
+        # The table kept the name it had when the model lived in portal/.
+        db_table = "portal_bureaualias"
+        verbose_name = _("bureau alias")
+        verbose_name_plural = _("bureau aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="bureau_alias_unique_in_city"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
