@@ -37,9 +37,9 @@ CATALOGUE_ADMIN_GROUP = "政策管理员"
 
 # Models a catalogue admin edits in the admin site; the catalogue issue adds its own models here.
 CATALOGUE_ADMIN_MODELS = (
-    "portal.region",
-    "portal.bureau",
-    "portal.bureaualias",
+    "organisations.region",
+    "organisations.bureau",
+    "organisations.bureaualias",
     "incentives.fact",
     "incentives.policydocument",
     "incentives.measure",

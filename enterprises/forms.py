@@ -4,11 +4,12 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountFieldsMixin, full_name_field, username_field
-from enterprises import services
+from enterprises import schema, services
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations import selectors as organisation_selectors
 from organisations.models import Region
@@ -80,8 +81,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Enterprise
-        fields = ["industry", "ownership", "scale", "is_above_scale", "employees", "founded_on"]
-        widgets = {"founded_on": _date_widget()}
+        fields = schema.names(schema.BASIC)
+        widgets = {
+            name: _date_widget()
+            for name in fields
+            if isinstance(Enterprise._meta.get_field(name), models.DateField)
+        }
 
 
 class QualificationForm(forms.ModelForm):
@@ -120,7 +125,7 @@ class QualificationForm(forms.ModelForm):
         return cleaned
 
 
-MONEY_FIELDS = ["revenue", "rd_expense", "rd_super_deduction", "tax_paid", "tech_contract_turnover"]
+MONEY_FIELDS = schema.money_names(schema.YEARLY)
 
 
 class YearlyFiguresForm(forms.ModelForm):
@@ -128,7 +133,7 @@ class YearlyFiguresForm(forms.ModelForm):
 
     class Meta:
         model = YearlyFigures
-        fields = ["year", *MONEY_FIELDS, "invention_patents_granted"]
+        fields = ["year", *schema.names(schema.YEARLY)]
 
     def __init__(self, *args, enterprise: Enterprise, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from enterprises import schema
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations.models import Region
 from portal.history import FieldChange, field_changes
@@ -92,20 +93,10 @@ def enterprise_profile_history(*, enterprise: Enterprise) -> list[ProfileChange]
     return changes
 
 
+# What the history page shows of each model: registration data, the declared facts of the
+# schema, and where the values came from.
 _PROFILE_FIELDS: dict[type[models.Model], list[str]] = {
-    Enterprise: [
-        "name",
-        "credit_code",
-        "city",
-        "district",
-        "industry",
-        "ownership",
-        "scale",
-        "is_above_scale",
-        "employees",
-        "founded_on",
-        "source",
-    ],
+    Enterprise: ["name", "credit_code", "city", "district", *schema.names(schema.BASIC), "source"],
     Qualification: [
         "kind",
         "level",
@@ -116,14 +107,5 @@ _PROFILE_FIELDS: dict[type[models.Model], list[str]] = {
         "moved_in_from_other_province",
         "source",
     ],
-    YearlyFigures: [
-        "year",
-        "revenue",
-        "rd_expense",
-        "rd_super_deduction",
-        "tax_paid",
-        "tech_contract_turnover",
-        "invention_patents_granted",
-        "source",
-    ],
+    YearlyFigures: ["year", *schema.names(schema.YEARLY), "source"],
 }

@@ -1,8 +1,9 @@
 """Services of the 一企一档: registration and the profile. They write; views and commands call
 them."""
 
+import functools
+from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
 from accounts.models import Role, User
+from enterprises import schema, signals
 from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
 from organisations.models import Region
 
@@ -26,11 +28,13 @@ DISTRICT_NOT_IN_CITY = gettext_lazy("%(district)s is not part of %(city)s.")
 
 
 def enterprise_profile_changed(*, enterprise: Enterprise) -> None:
-    """Call after any change of an enterprise's profile: its matches are recomputed by a worker
-    once the change is committed (policy finds the enterprise)."""
-    from incentives.tasks import recompute_enterprise_matches
-
-    recompute_enterprise_matches.delay_on_commit(enterprise.pk)
+    """Call after any change of an enterprise's profile: once the change is committed, those who
+    listen are told (the catalogue recomputes its matches: policy finds the enterprise)."""
+    transaction.on_commit(
+        functools.partial(
+            signals.profile_changed.send, sender=Enterprise, enterprise_id=enterprise.pk
+        )
+    )
 
 
 @transaction.atomic
@@ -103,24 +107,13 @@ def profile_update(
     *,
     enterprise: Enterprise,
     by: User,
-    industry: str,
-    ownership: str,
-    scale: str,
-    is_above_scale: bool | None,
-    employees: int | None,
-    founded_on: date | None,
+    values: Mapping[str, Any],
 ) -> Enterprise:
-    """Update the basic data of the profile."""
+    """Update the basic data of the profile: ``values`` maps facts of ``schema.BASIC`` to their
+    new values; a fact not given keeps its value."""
     account_services.require_enterprise_admin(enterprise=enterprise, by=by)
     current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    values = {
-        "industry": industry,
-        "ownership": ownership,
-        "scale": scale,
-        "is_above_scale": is_above_scale,
-        "employees": employees,
-        "founded_on": founded_on,
-    }
+    values = schema.values_of(schema.BASIC, values)
     if _declared_save(obj=current, values=values, by=by, creating=False):
         enterprise_profile_changed(enterprise=current)
     return current
@@ -202,14 +195,11 @@ def yearly_figures_save(
     by: User,
     figures: YearlyFigures | None = None,
     year: int,
-    revenue: Decimal | None,
-    rd_expense: Decimal | None,
-    rd_super_deduction: Decimal | None,
-    tax_paid: Decimal | None,
-    tech_contract_turnover: Decimal | None,
-    invention_patents_granted: int | None,
+    values: Mapping[str, Any],
 ) -> YearlyFigures:
-    """Record one year's figures (amounts in yuan), or change a recorded year. One row per year."""
+    """Record one year's figures, or change a recorded year; one row per year. ``values`` maps
+    facts of ``schema.YEARLY`` to their values (amounts in yuan); a fact not given is unknown
+    for a new year and keeps its value for a recorded one."""
     account_services.require_enterprise_admin(enterprise=enterprise, by=by)
     creating = figures is None
     current = (
@@ -219,15 +209,7 @@ def yearly_figures_save(
     )
     if enterprise.yearly_figures.filter(year=year).exclude(pk=current.pk).exists():
         raise figures_year_taken_error(year)
-    values = {
-        "year": year,
-        "revenue": revenue,
-        "rd_expense": rd_expense,
-        "rd_super_deduction": rd_super_deduction,
-        "tax_paid": tax_paid,
-        "tech_contract_turnover": tech_contract_turnover,
-        "invention_patents_granted": invention_patents_granted,
-    }
+    values = {"year": year, **schema.values_of(schema.YEARLY, values)}
     try:
         with transaction.atomic():
             changed = _declared_save(obj=current, values=values, by=by, creating=creating)

@@ -87,7 +87,9 @@ class ProfileView(EnterpriseRequiredMixin, TemplateView):
         form = forms.ProfileForm(request.POST, instance=enterprise)
         if form.is_valid():
             try:
-                services.profile_update(enterprise=enterprise, by=request.user, **form.cleaned_data)
+                services.profile_update(
+                    enterprise=enterprise, by=request.user, values=form.cleaned_data
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -191,7 +193,8 @@ class YearlyFiguresEditView(_ProfileRowEditView):
             enterprise=self.enterprise,
             by=self.request.user,
             figures=self.object,
-            **form.cleaned_data,
+            year=form.cleaned_data["year"],
+            values={k: v for k, v in form.cleaned_data.items() if k != "year"},
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    CharField,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -29,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 
+from enterprises import schema
 from enterprises.models import Enterprise, Qualification, QualificationKind, YearlyFigures
 
 NONE = "none"
@@ -106,18 +108,20 @@ READERS["district"] = FactReader(
     lambda p, on: p.enterprise.district.name if p.enterprise.district_id else None,
     lambda on: F("district__name"),
 )
-for _field in ("industry", "ownership", "scale"):
-    READERS[_field] = FactReader(
-        _field,
-        lambda p, on, name=_field: getattr(p.enterprise, name) or None,
-        lambda on, name=_field: NullIf(F(name), Value("")),
-    )
-for _field in ("is_above_scale", "employees", "founded_on"):
-    READERS[_field] = FactReader(
-        _field,
-        lambda p, on, name=_field: getattr(p.enterprise, name),
-        lambda on, name=_field: F(name),
-    )
+# The basic data the enterprise declares (enterprises.schema.BASIC). Empty text is unknown.
+for _fact in schema.BASIC:
+    if isinstance(schema.field(schema.BASIC, _fact), CharField):
+        READERS[_fact.name] = FactReader(
+            _fact.name,
+            lambda p, on, name=_fact.name: getattr(p.enterprise, name) or None,
+            lambda on, name=_fact.name: NullIf(F(name), Value("")),
+        )
+    else:
+        READERS[_fact.name] = FactReader(
+            _fact.name,
+            lambda p, on, name=_fact.name: getattr(p.enterprise, name),
+            lambda on, name=_fact.name: F(name),
+        )
 
 
 # --- qualifications -----------------------------------------------------------------------------
@@ -135,7 +139,9 @@ def _valid_quals(kind: str, on: datetime.date):
     )
 
 
-def _holds(kind: str) -> FactReader:
+def _holds(
+    kind: str,
+) -> tuple[Callable[[Profile, datetime.date], bool], Callable[[datetime.date], Exists]]:
     return (
         lambda p, on: bool(p.valid(kind, on)),
         lambda on: Exists(_valid_quals(kind, on)),
@@ -232,15 +238,9 @@ def _figure(name: str, *, offset: int = 1):
     )
 
 
-for _key, _name in (
-    ("revenue", "revenue"),
-    ("rd_expense", "rd_expense"),
-    ("rd_super_deduction", "rd_super_deduction"),
-    ("tax_paid", "tax_paid"),
-    ("tech_contract_turnover", "tech_contract_turnover"),
-    ("invention_patents_granted", "invention_patents_granted"),
-):
-    reader(_key)(_figure(_name))
+# Every yearly figure the enterprise declares (enterprises.schema.YEARLY), as a fact of its key.
+for _fact in schema.YEARLY:
+    reader(_fact.name)(_figure(_fact.name))
 
 
 def _increase_read(p: Profile, on: datetime.date):

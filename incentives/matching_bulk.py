@@ -31,10 +31,14 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import translation
 
+from enterprises import schema as profile_schema
+from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives import facts as fact_readers
 from incentives import plans as item_plans
+from incentives.match_limits import apply_cross_item_limits
 from incentives.models import EnterpriseNotice
 from incentives.plans import ItemPlan
+from organisations.models import Region
 
 GOOD = ("eligible", "likely_eligible")
 CHUNK = 2000
@@ -126,23 +130,25 @@ def _row_text(run: ItemRun, facts: Mapping[str, Any], on: datetime.date, fingerp
 # Reading profiles in chunks
 # ---------------------------------------------------------------------------------------------
 
-ENTERPRISE_SQL = """
-SELECT e.id, e.credit_code, e.city_id, c.name, e.district_id, d.name, e.industry, e.ownership,
-       e.scale, e.is_above_scale, e.employees, e.founded_on
-FROM portal_enterprise e JOIN portal_region c ON c.id = e.city_id
-LEFT JOIN portal_region d ON d.id = e.district_id
-WHERE e.id > %s {only} ORDER BY e.id LIMIT %s
-"""
-QUALIFICATION_SQL = """
+# The declared facts' columns come from enterprises.schema, the tables from the models.
+E_FIELDS = tuple(profile_schema.names(profile_schema.BASIC))
+F_FIELDS = tuple(profile_schema.names(profile_schema.YEARLY))
+ENTERPRISE_SQL = f"""
+SELECT e.id, e.credit_code, e.city_id, c.name, e.district_id, d.name,
+       {", ".join(f"e.{name}" for name in E_FIELDS)}
+FROM {Enterprise._meta.db_table} e JOIN {Region._meta.db_table} c ON c.id = e.city_id
+LEFT JOIN {Region._meta.db_table} d ON d.id = e.district_id
+WHERE e.id > %s {{only}} ORDER BY e.id LIMIT %s
+"""  # noqa: S608 - names from the models and the schema, never from input
+QUALIFICATION_SQL = f"""
 SELECT enterprise_id, kind, level, recognition, recognized_on, expires_on,
        moved_in_from_other_province
-FROM portal_qualification WHERE enterprise_id = ANY(%s)
-"""
-FIGURES_SQL = """
-SELECT enterprise_id, year, revenue, rd_expense, rd_super_deduction, tax_paid,
-       tech_contract_turnover, invention_patents_granted
-FROM portal_yearlyfigures WHERE enterprise_id = ANY(%s)
-"""
+FROM {Qualification._meta.db_table} WHERE enterprise_id = ANY(%s)
+"""  # noqa: S608 - names from the models and the schema, never from input
+FIGURES_SQL = f"""
+SELECT enterprise_id, year, {", ".join(F_FIELDS)}
+FROM {YearlyFigures._meta.db_table} WHERE enterprise_id = ANY(%s)
+"""  # noqa: S608 - names from the models and the schema, never from input
 STORED_SQL = """
 SELECT enterprise_id, item_id, inputs_hash, status,
        limited_amount IS NULL AND limited_maximum IS NULL AND limit_notes = '[]'::jsonb
@@ -151,8 +157,6 @@ FROM incentives_match WHERE enterprise_id = ANY(%s)
 """
 Q_FIELDS = ("kind", "level", "recognition", "recognized_on", "expires_on")
 Q_FIELDS += ("moved_in_from_other_province",)
-F_FIELDS = ("revenue", "rd_expense", "rd_super_deduction", "tax_paid", "tech_contract_turnover")
-F_FIELDS += ("invention_patents_granted",)
 
 
 def _profiles(cursor, after: int, size: int, only: list[int] | None):
@@ -182,13 +186,7 @@ def _profiles(cursor, after: int, size: int, only: list[int] | None):
             city=SimpleNamespace(name=city),
             district_id=district_id,
             district=SimpleNamespace(name=district) if district_id else None,
-            **dict(
-                zip(
-                    ("industry", "ownership", "scale", "is_above_scale", "employees", "founded_on"),
-                    rest,
-                    strict=True,
-                )
-            ),
+            **dict(zip(E_FIELDS, rest, strict=True)),
         )
         profiles.append(fact_readers.Profile(enterprise, qualifications[pk], figures[pk]))
     return profiles
@@ -217,8 +215,6 @@ def full_recompute(
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Every enterprise (or those of ``only``) against every item it may claim."""
-    from incentives import matching
-
     catalogue = item_plans.catalogue()  # one catalogue version for the whole run
     runs = item_runs(catalogue, on)
     outcome = Outcome()
@@ -243,7 +239,7 @@ def full_recompute(
             after = profiles[-1].enterprise.pk
             _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome)
             ids = [p.enterprise.pk for p in profiles]
-            matching.apply_cross_item_limits(enterprise_ids=ids, on=on)
+            apply_cross_item_limits(enterprise_ids=ids, on=on)
         done += len(profiles)
         outcome.enterprises = done
         if progress:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from enterprises import schema as profile_schema
 from incentives.engine import ItemSpec, evaluate_item, validate_condition
 from incentives.rules import MONEY_KINDS, money_bound_problems, validate_rule
 
@@ -58,7 +59,10 @@ def load_yaml(path: Path) -> Any:
 
 
 def base_facts() -> dict[str, dict[str, Any]]:
-    return {fact["key"]: fact for fact in load_yaml(FACTS_FILE)["facts"]}
+    """The fact vocabulary: facts.yaml, and every fact the enterprise profile declares
+    (enterprises.schema) that facts.yaml does not word itself."""
+    worded = {fact["key"]: fact for fact in load_yaml(FACTS_FILE)["facts"]}
+    return {**profile_schema.fact_declarations(), **worded}
 
 
 def document_files() -> list[Path]:

@@ -2,6 +2,7 @@
 
 import functools
 
+from enterprises.signals import profile_changed
 from portal.validators import credit_code_check_character, org_code_check_character
 
 
@@ -20,13 +21,11 @@ def with_wrong_character(code: str, position: int) -> str:
 
 
 def recomputed_enterprises(callbacks) -> list[int]:
-    """Ids of the enterprises whose matches the captured on-commit callbacks would recompute."""
-    from incentives.tasks import recompute_enterprise_matches
-
+    """Ids of the enterprises whose matches the captured on-commit callbacks would recompute:
+    those whose profile change is announced (the catalogue recomputes on that signal; see
+    test_a_profile_change_queues_its_recompute)."""
     return [
-        callback.args[0]
+        callback.keywords["enterprise_id"]
         for callback in callbacks
-        if isinstance(callback, functools.partial)
-        and getattr(callback.func, "__self__", None) is not None
-        and callback.func.__self__.name == recompute_enterprise_matches.name
+        if isinstance(callback, functools.partial) and callback.func == profile_changed.send
     ]

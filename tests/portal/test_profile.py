@@ -107,7 +107,7 @@ def test_saving_unchanged_data_records_nothing(admin, django_capture_on_commit_c
     }
     before = enterprise.history.count()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        enterprise_services.profile_update(enterprise=enterprise, by=admin, **values)
+        enterprise_services.profile_update(enterprise=enterprise, by=admin, values=values)
     assert enterprise.history.count() == before
     assert recomputed_enterprises(callbacks) == []
 
@@ -138,12 +138,14 @@ def test_the_service_itself_refuses_a_non_admin(colleague):
         enterprise_services.profile_update(
             enterprise=colleague.enterprise,
             by=colleague,
-            industry="篡改",
-            ownership="",
-            scale="",
-            is_above_scale=None,
-            employees=None,
-            founded_on=None,
+            values={
+                "industry": "篡改",
+                "ownership": "",
+                "scale": "",
+                "is_above_scale": None,
+                "employees": None,
+                "founded_on": None,
+            },
         )
     assert refused.type.__name__ == "PermissionDenied"
 
@@ -198,12 +200,14 @@ def test_another_enterprises_qualification_is_not_found(admin_client, make_user)
         enterprise=other_admin.enterprise,
         by=other_admin,
         year=2024,
-        revenue=Decimal(1),
-        rd_expense=None,
-        rd_super_deduction=None,
-        tax_paid=None,
-        tech_contract_turnover=None,
-        invention_patents_granted=None,
+        values={
+            "revenue": Decimal(1),
+            "rd_expense": None,
+            "rd_super_deduction": None,
+            "tax_paid": None,
+            "tech_contract_turnover": None,
+            "invention_patents_granted": None,
+        },
     )
 
     for url in (
@@ -242,12 +246,14 @@ def test_yearly_figures_in_yuan_one_row_per_year(admin_client, admin):
         enterprise=admin.enterprise,
         by=admin,
         year=2023,
-        revenue=None,
-        rd_expense=None,
-        rd_super_deduction=None,
-        tax_paid=None,
-        tech_contract_turnover=None,
-        invention_patents_granted=None,
+        values={
+            "revenue": None,
+            "rd_expense": None,
+            "rd_super_deduction": None,
+            "tax_paid": None,
+            "tech_contract_turnover": None,
+            "invention_patents_granted": None,
+        },
     )
     moved = admin_client.post(reverse("enterprises:yearly_figures_edit", args=[other.pk]), FIGURES)
     assert moved.status_code == 200
@@ -255,18 +261,14 @@ def test_yearly_figures_in_yuan_one_row_per_year(admin_client, admin):
 
 
 def test_the_service_refuses_a_second_row_for_a_year_with_a_field_error(admin):
-    values = {
-        "year": 2022,
-        "revenue": None,
-        "rd_expense": None,
-        "rd_super_deduction": None,
-        "tax_paid": None,
-        "tech_contract_turnover": None,
-        "invention_patents_granted": None,
-    }
-    enterprise_services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
+    values = {"revenue": None, "tax_paid": Decimal(1)}
+    enterprise_services.yearly_figures_save(
+        enterprise=admin.enterprise, by=admin, year=2022, values=values
+    )
     with pytest.raises(ValidationError) as refused:
-        enterprise_services.yearly_figures_save(enterprise=admin.enterprise, by=admin, **values)
+        enterprise_services.yearly_figures_save(
+            enterprise=admin.enterprise, by=admin, year=2022, values=values
+        )
     assert list(refused.value.message_dict) == ["year"]
 
 
@@ -308,12 +310,14 @@ def test_history_lists_every_kind_of_change_newest_first(admin):
         enterprise=enterprise,
         by=admin,
         year=2024,
-        revenue=Decimal("100"),
-        rd_expense=None,
-        rd_super_deduction=None,
-        tax_paid=None,
-        tech_contract_turnover=None,
-        invention_patents_granted=None,
+        values={
+            "revenue": Decimal("100"),
+            "rd_expense": None,
+            "rd_super_deduction": None,
+            "tax_paid": None,
+            "tech_contract_turnover": None,
+            "invention_patents_granted": None,
+        },
     )
     changes = enterprise_selectors.enterprise_profile_history(enterprise=enterprise)
     assert [change.action for change in changes[:2]] == ["+", "+"]
@@ -331,12 +335,14 @@ def test_profile_page_reads_a_bounded_number_of_queries(
             enterprise=admin.enterprise,
             by=admin,
             year=year,
-            revenue=Decimal(year),
-            rd_expense=None,
-            rd_super_deduction=None,
-            tax_paid=None,
-            tech_contract_turnover=None,
-            invention_patents_granted=None,
+            values={
+                "revenue": Decimal(year),
+                "rd_expense": None,
+                "rd_super_deduction": None,
+                "tax_paid": None,
+                "tech_contract_turnover": None,
+                "invention_patents_granted": None,
+            },
         )
         qualification_of(admin.enterprise, admin, recognized_on=f"{year}-01-01")
     with django_assert_max_num_queries(20):

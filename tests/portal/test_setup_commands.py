@@ -59,8 +59,8 @@ def test_catalogue_admin_may_edit_bureaus_in_the_admin(db, settings):
     call_command("load_demo")
     admin = User.objects.get(username="guanli")
     assert admin.is_staff and not admin.is_superuser
-    assert admin.has_perm("portal.change_bureau")
-    assert not User.objects.get(username="lingdao").has_perm("portal.change_bureau")
+    assert admin.has_perm("organisations.change_bureau")
+    assert not User.objects.get(username="lingdao").has_perm("organisations.change_bureau")
 
 
 def test_demo_data_is_refused_without_debug(db, settings):

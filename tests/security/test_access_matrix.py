@@ -23,6 +23,7 @@ from dashboard.models import Snapshot, Target
 from enterprises.models import Qualification, YearlyFigures
 from incentives.models import RecomputeJob
 from organisations.models import Region
+from tests import factories
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.django_db
@@ -250,16 +251,14 @@ def world(make_user):
         "leadership": make_user(Role.LEADERSHIP),
     }
     enterprise = users["ent_a"].enterprise
-    qualification = Qualification.objects.create(
-        enterprise=enterprise,
+    qualification = factories.qualification(
+        enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=20),
         expires_on=today + datetime.timedelta(days=1000),
     )
-    figures = YearlyFigures.objects.create(
-        enterprise=enterprise, year=today.year - 1, revenue=Decimal(9_000_000)
-    )
+    figures = factories.figures(enterprise, today.year - 1, revenue=Decimal(9_000_000))
     application = services.application_start(user=users["ent_a"], item=qualification and _item())
     attach_all(application, users["ent_a"])
     case = services.transition(application_id=application.pk, user=users["ent_a"], action="submit")
@@ -379,7 +378,7 @@ def test_a_bureau_cannot_see_another_bureaus_cases_by_guessing(client, world):
 
 
 ADMIN_ALLOWED = {
-    "portal.region", "portal.bureau", "portal.bureaualias", "incentives.fact",
+    "organisations.region", "organisations.bureau", "organisations.bureaualias", "incentives.fact",
     "incentives.policydocument", "incentives.measure", "incentives.incentiveitem",
     "incentives.awardrule", "incentives.condition", "incentives.goldencase",
     "incentives.assignment", "incentives.crossitemlimit", "applications.holiday",
