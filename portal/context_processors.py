@@ -1,3 +1,4 @@
+from applications.notifications import unread_count
 from portal.navigation import PUBLIC_NAVIGATION, navigation_for
 
 
@@ -7,6 +8,4 @@ def navigation(request):
 
 def inbox(request):
     """The unread count in the header: one query, only for logged-in users."""
-    from applications.notifications import unread_count
-
     return {"inbox_unread": unread_count(request.user)}

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
+from dashboard import selectors as dashboard
 from organisations.models import Region
+from portal.celery import app
 
 
 def health_database() -> dict:
@@ -21,8 +23,6 @@ def health_database() -> dict:
 
 def health_broker() -> dict:
     """The broker's state, or that none is configured (tasks run eagerly)."""
-    from portal.celery import app
-
     if app.conf.task_always_eager or settings.CELERY_BROKER_URL.startswith("memory://"):
         return {"configured": False, "ok": True, "mode": "eager"}
     try:
@@ -47,8 +47,6 @@ def catalogue_overview() -> dict:
 def leadership_overview(*, today: date) -> dict:
     """The leadership's front page: targets reached, this year's cases and money (from the
     latest dashboard snapshot) and registered enterprises by city."""
-    from dashboard import selectors as dashboard
-
     target_year = dashboard.default_target_year(today)
     targets = dashboard.targets_overview(year=target_year, today=today) if target_year else []
     snapshot = dashboard.snapshot_latest(year=today.year, city_id=None)

@@ -22,8 +22,10 @@ import yaml
 from django.db import connection
 from django.utils import timezone
 
+from applications.services import routing_bureaus
 from demo.enterprises import DATA
 from demo.profiles import Plan, ProfileGenerator
+from incentives.models import IncentiveItem
 from organisations.models import Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
@@ -210,9 +212,6 @@ def write_cases(
 ) -> int:
     """`count` cases with one event each, on items of the enterprise's city, routed to the
     bureaus the annex names; periods spread over the years so open cases stay unique."""
-    from applications.services import routing_bureaus
-    from incentives.models import IncentiveItem
-
     rng = random.Random(seed)  # noqa: S311 - invented data
     items_by_city: dict[int, list[tuple[int, list[int]]]] = {}
     for item in IncentiveItem.objects.select_related("measure__document").exclude(

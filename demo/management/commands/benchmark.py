@@ -22,6 +22,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.utils import timezone
 
+from accounts.models import Role, User
+from applications.models import Application
+from demo.benchmark import load as demo_benchmark_load
+from demo.benchmark.synthetic import Synthetic, write_cases
+from enterprises.models import Enterprise, YearlyFigures
+from incentives import matching, matching_bulk
+from incentives.models import IncentiveItem, Match
+from organisations.models import Bureau
+
 QUICK = {"sizes": [2000], "sample": 40, "single": 30, "cases": 2000, "seconds": 3}
 FULL = {"sizes": [10_000, 50_000, 100_000], "sample": 100, "single": 100, "cases": 50_000}
 FULL["seconds"] = 20
@@ -33,8 +42,6 @@ def _rss_mib() -> float:
 
 def _recompute_child(on: datetime.date, pipe) -> None:
     """The full recompute in a process of its own, so that its peak RSS is its own."""
-    from incentives import matching_bulk
-
     connections.close_all()
     start = time.perf_counter()
     outcome = matching_bulk.full_recompute(on=on)
@@ -76,8 +83,6 @@ class Command(BaseCommand):
         self.figures: dict = {"plan": plan, "machine": self._machine(), "sizes": {}}
         self.on = timezone.localdate()
         self.say(f"Benchmark on {self.on}: {self.figures['machine']}")
-        from demo.benchmark.synthetic import Synthetic
-
         synthetic = Synthetic(today=self.on)
         have = 0
         for size in sorted(plan["sizes"]):
@@ -137,8 +142,6 @@ class Command(BaseCommand):
         try:
             call_command("load_catalogue", verbosity=0)
         except CommandError as error:
-            from incentives.models import IncentiveItem
-
             if not IncentiveItem.objects.exists():
                 raise
             # The catalogue itself loads first; a later step (the dashboard's targets) failing
@@ -175,8 +178,6 @@ class Command(BaseCommand):
         return result
 
     def _recompute(self, size: int, plan: dict) -> dict:
-        from incentives import matching
-
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE incentives_match, incentives_enterprisenotice")
         first = self._full_recompute()
@@ -227,9 +228,6 @@ class Command(BaseCommand):
     def _single(self, count: int) -> dict:
         """A figure of the latest year changes, then the enterprise is recomputed (what the
         worker does after a profile edit)."""
-        from enterprises.models import YearlyFigures
-        from incentives import matching
-
         rows = list(
             YearlyFigures.objects.filter(year=self.on.year - 1, revenue__isnull=False)
             .order_by("?")
@@ -253,15 +251,6 @@ class Command(BaseCommand):
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
         from django.contrib.sessions.backends.db import SessionStore
         from django.db.models import Count
-
-        from accounts.models import Role, User
-        from applications.models import Application
-        from demo.benchmark import load as demo_benchmark_load
-        from demo.benchmark.synthetic import write_cases
-        from enterprises.models import Enterprise
-        from incentives import matching
-        from incentives.models import IncentiveItem, Match
-        from organisations.models import Bureau
 
         self.say(f"\n== Pages under load ({Enterprise.objects.count():,} enterprises)")
         # The enterprise user belongs to a 唐山 company with many matches.
