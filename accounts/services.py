@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # enterprises sits above accounts: only the type is named her
     from enterprises.models import Enterprise
 
 
-class PortalError(Exception):
+class AccountError(Exception):
     """A request the portal refuses for a reason the person can act on (an invitation that has
     expired or was already used); the message is meant for them."""
 
@@ -174,7 +174,7 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
 
 
 def password_reset_throttle(*, email: str, client_ip: str | None) -> bool:
-    """Count one password-reset request. Raise PortalError when the client's address has asked
+    """Count one password-reset request. Raise AccountError when the client's address has asked
     too often (said on the form: it reveals nothing about accounts); return False when this
     e-mail address has had its share of mails for the hour — nothing is sent, and the page
     still says "sent", as it does for an unknown address; True to send."""
@@ -183,7 +183,7 @@ def password_reset_throttle(*, email: str, client_ip: str | None) -> bool:
         who=client_ip or "unknown",
         limits=[(throttles.HOUR, settings.PASSWORD_RESETS_PER_IP_PER_HOUR)],
     ):
-        raise PortalError(
+        raise AccountError(
             _("Too many password-reset requests from your network. Please try again in an hour.")
         )
     return throttles.throttle_take(
@@ -202,11 +202,11 @@ def invitation_revoke(*, enterprise: Enterprise, by: User, invitation: Invitatio
 def invitation_check(*, invitation: Invitation) -> None:
     """Refuse an invitation that was used or has expired, saying which."""
     if invitation.accepted_at is not None:
-        raise PortalError(
+        raise AccountError(
             _("This invitation has already been used. Log in with the account created with it.")
         )
     if invitation.is_expired():
-        raise PortalError(
+        raise AccountError(
             _(
                 "This invitation expired on %(date)s. Ask the administrator of %(enterprise)s "
                 "to invite you again."

@@ -34,7 +34,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             send = services.password_reset_throttle(
                 email=form.cleaned_data["email"], client_ip=get_client_ip_address(self.request)
             )
-        except services.PortalError as error:
+        except services.AccountError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
         if not send:  # the same answer as a sent mail: it must not tell what happened
@@ -61,7 +61,7 @@ class InvitationAcceptView(FormView):
             )
         try:
             services.invitation_check(invitation=self.invitation)
-        except services.PortalError as error:
+        except services.AccountError as error:
             return self.refuse(error.message)
         return super().dispatch(request, *args, **kwargs)
 
@@ -85,7 +85,7 @@ class InvitationAcceptView(FormView):
                 full_name=data["full_name"],
                 password=data["password1"],
             )
-        except services.PortalError as error:
+        except services.AccountError as error:
             return self.refuse(error.message)
         except ValidationError as error:
             add_service_errors(form, error)
