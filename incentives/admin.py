@@ -18,7 +18,7 @@ from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from incentives import selectors, services
+from incentives import plans, services
 from incentives.annex import AnnexResource
 from incentives.models import (
     Assignment,
@@ -233,7 +233,7 @@ class PreviewForm(forms.Form):
     def __init__(self, *args, item: IncentiveItem, **kwargs):
         super().__init__(*args, **kwargs)
         self.declared = services.item_declared(item=item)
-        for key in selectors.item_fact_keys(item=item):
+        for key in plans.item_fact_keys(item=item):
             declaration = self.declared.get(key, {})
             label = declaration.get("label") or key
             kind = declaration.get("type")

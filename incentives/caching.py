@@ -19,6 +19,8 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone, translation
 
+from incentives.models import CatalogueVersion
+
 # What the public catalogue pages show: a change to any of these is a new version.
 CATALOGUE_MODELS = (
     "incentives.Fact",
@@ -44,8 +46,6 @@ _BUILT: dict[str, tuple[str, object]] = {}
 def current_version() -> str:
     """The catalogue's version: its number and the moment of the change (a number alone can
     come back after a rolled-back transaction, with other contents)."""
-    from incentives.models import CatalogueVersion
-
     row = CatalogueVersion.objects.values_list("number", "changed_at").first()
     return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
 
@@ -63,8 +63,6 @@ def per_version(name: str, build: Callable[[], T]) -> T:
 
 
 def bump(**kwargs) -> None:
-    from incentives.models import CatalogueVersion
-
     if not CatalogueVersion.objects.update(number=F("number") + 1, changed_at=timezone.now()):
         CatalogueVersion.objects.create(number=1)
 

@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy
 
 from incentives.rules import (
     Estimate,
-    _decimal,
-    _plain,
     evaluate_rule,
     format_wan,
     formula_estimate,
+    plain_number,
     rule_in_effect,
+    to_decimal,
 )
 
 OPERATORS = (
@@ -61,7 +61,8 @@ VERDICT_LABELS = {
 }
 
 
-def _to_date(value: Any) -> datetime.date | None:
+def to_date(value: Any) -> datetime.date | None:
+    """A date from a date, a datetime or an ISO text; None for anything else."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -83,12 +84,12 @@ def display_value(value: Any, declaration: Mapping[str, Any]) -> str:
         return str((declaration.get("choices") or {}).get(value, value))
     if kind == "bool":
         return _("yes") if value else _("no")
-    if kind == "money" and _decimal(value) is not None:
-        return format_wan(_decimal(value))
-    if kind == "percent" and _decimal(value) is not None:
-        return f"{_plain(_decimal(value))}%"
+    if kind == "money" and to_decimal(value) is not None:
+        return format_wan(to_decimal(value))
+    if kind == "percent" and to_decimal(value) is not None:
+        return f"{plain_number(to_decimal(value))}%"
     if kind == "date":
-        parsed = _to_date(value)
+        parsed = to_date(value)
         return parsed.isoformat() if parsed else str(value)
     unit = declaration.get("unit") or ""
     return f"{value}{unit if kind in NUMERIC_TYPES else ''}"
@@ -141,13 +142,13 @@ def validate_condition(condition: Any, *, declared: Mapping[str, Mapping[str, An
             )
     elif op in ORDER_OPERATORS:
         if kind in NUMERIC_TYPES:
-            if _decimal(value) is None:
+            if to_decimal(value) is None:
                 errors.append(
                     _("condition on “%(fact)s”: “%(value)s” is not a number")
                     % {"fact": fact, "value": value}
                 )
         elif kind == "date":
-            if _to_date(value) is None:
+            if to_date(value) is None:
                 errors.append(
                     _("condition on “%(fact)s”: “%(value)s” is not a date")
                     % {"fact": fact, "value": value}
@@ -184,9 +185,9 @@ class ConditionResult:
 
 def _comparable(value: Any, kind: str | None):
     if kind == "date":
-        return _to_date(value)
+        return to_date(value)
     if kind in NUMERIC_TYPES:
-        return _decimal(value)
+        return to_decimal(value)
     return value
 
 

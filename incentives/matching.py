@@ -26,40 +26,28 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from enterprises.models import Enterprise
 from incentives import facts as fact_readers
+from incentives import matching_bulk
 from incentives import plans as item_plans
 from incentives.engine import (
-    ELIGIBLE,
-    LIKELY_ELIGIBLE,
     NUMERIC_TYPES,
     UNKNOWN,
     ItemSpec,
     ItemVerdict,
-    _to_date,
     condition_reason,
     decide,
+    to_date,
 )
-from incentives.limits import LimitSpec, apply_limits
-from incentives.models import (
-    CrossItemLimit,
-    EnterpriseNotice,
-    Grant,
-    IncentiveItem,
-    Match,
-    RecomputeJob,
-)
+from incentives.match_limits import GOOD, apply_cross_item_limits
+from incentives.models import EnterpriseNotice, IncentiveItem, Match, RecomputeJob
 from incentives.plans import ItemPlan
-from incentives.rules import Estimate
+from incentives.signals import enterprise_mail_due
+from portal.clock import today
 
-GOOD = (ELIGIBLE, LIKELY_ELIGIBLE)
 MATCH_FIELDS = [
     "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons", "missing",
     "failed", "limited_amount", "limited_maximum", "limit_notes", "excluded", "rule",
     "rule_version", "as_of", "inputs_hash",
 ]  # fmt: skip
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,7 +59,7 @@ def _typed(value: Any, kind: str | None):
     if kind in NUMERIC_TYPES:
         return Decimal(str(value))
     if kind == "date":
-        return _to_date(value)
+        return to_date(value)
     return value
 
 
@@ -238,8 +226,6 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
     with such notices when None). Notices of enterprises nobody can be e-mailed at are marked
     in one statement; the others are claimed one enterprise at a time, in the transaction that
     writes the mail's outbox rows — so a broker outage delays the mail, never loses it."""
-    from applications import notifications
-
     pending = EnterpriseNotice.objects.filter(emailed_at__isnull=True)
     if enterprise_ids is not None:
         pending = pending.filter(enterprise_id__in=list(enterprise_ids))
@@ -269,7 +255,8 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
                 pk__in=[n.pk for n in notices], emailed_at__isnull=True
             ).update(emailed_at=timezone.now())
             if claimed:
-                notifications.notify_by_email(
+                enterprise_mail_due.send(
+                    sender=EnterpriseNotice,
                     key=f"notices:{enterprise_id}:{max(n.pk for n in notices)}",
                     subject=_("Policies for %(enterprise)s") % {"enterprise": enterprise.name},
                     body="\n".join(n.message for n in notices)
@@ -277,98 +264,6 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
                     + _("See “My policies” on the portal for amounts and reasons."),
                     addresses=recipients[enterprise_id],
                 )
-
-
-def _ledger(enterprise_ids: Iterable[int], on: datetime.date):
-    this_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    total: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for enterprise_id, key, granted_on, amount in Grant.objects.filter(
-        enterprise_id__in=list(enterprise_ids), reversed_at__isnull=True
-    ).values_list("enterprise_id", "item__key", "granted_on", "amount"):
-        total[enterprise_id][key] += amount
-        if granted_on.year == on.year:
-            this_year[enterprise_id][key] += amount
-    return this_year, total
-
-
-def apply_cross_item_limits(*, enterprise_ids: Iterable[int] | None, on: datetime.date) -> int:
-    """Apply every limit to the stored matches of these enterprises (all when None)."""
-    limits = list(CrossItemLimit.objects.prefetch_related("items"))
-    if not limits:
-        return 0
-    specs = [
-        LimitSpec(
-            lim.key,
-            lim.kind,
-            tuple(i.key for i in lim.items.all()),
-            lim.amount,
-            lim.note or lim.key,
-        )
-        for lim in limits
-    ]
-    grouped_ids = {i.pk for lim in limits for i in lim.items.all()}
-    matches = (
-        Match.objects.filter(item_id__in=grouped_ids)
-        .select_related("item")
-        .only(
-            "enterprise_id",
-            "item__key",
-            "status",
-            "estimate_kind",
-            "amount",
-            "minimum",
-            "maximum",
-            "limited_amount",
-            "limited_maximum",
-            "limit_notes",
-            "excluded",
-        )
-    )
-    if enterprise_ids is not None:
-        matches = matches.filter(enterprise_id__in=list(enterprise_ids))
-    by_enterprise: dict[int, list[Match]] = defaultdict(list)
-    for match in matches:
-        by_enterprise[match.enterprise_id].append(match)
-    this_year, total = _ledger(by_enterprise, on)
-    changed = []
-    for enterprise_id, rows in by_enterprise.items():
-        good = {m.item.key: m for m in rows if m.status in GOOD}
-        estimates = {
-            key: Estimate(m.estimate_kind, amount=m.amount, minimum=m.minimum, maximum=m.maximum)
-            for key, m in good.items()
-        }
-        outcome = apply_limits(
-            estimates,
-            specs,
-            granted_this_year=this_year[enterprise_id],
-            granted_total=total[enterprise_id],
-        )
-        for match in rows:
-            new = (None, None, [], False)
-            key = match.item.key
-            if key in outcome.excluded:
-                new = (
-                    Decimal(0) if match.estimate_kind == "exact" else None,
-                    Decimal(0),
-                    [outcome.excluded[key]],
-                    True,
-                )
-            elif key in outcome.estimates and outcome.estimates[key] is not estimates.get(key):
-                limited = outcome.estimates[key]
-                new = (
-                    limited.amount if limited.kind == "exact" else None,
-                    limited.maximum if limited.kind != "exact" else None,
-                    limited.lines[-1:],
-                    False,
-                )
-            old = (match.limited_amount, match.limited_maximum, match.limit_notes, match.excluded)
-            if old != new:
-                match.limited_amount, match.limited_maximum, match.limit_notes, match.excluded = new
-                changed.append(match)
-    Match.objects.bulk_update(
-        changed, ["limited_amount", "limited_maximum", "limit_notes", "excluded"], batch_size=1000
-    )
-    return len(changed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,8 +323,6 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
 def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None) -> int:
     """Every enterprise against every item it may claim, streamed in chunks of enterprises
     (``matching_bulk``); progress is written to the job as it goes. Returns the rows in scope."""
-    from incentives import matching_bulk
-
     on = on or today()
     job = RecomputeJob.objects.filter(pk=job_id).first() if job_id else None
     total = Enterprise.objects.count()

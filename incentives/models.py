@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from incentives import specs
 from organisations.models import Bureau, Region
 
 
@@ -113,6 +114,11 @@ class Fact(models.Model):
             "unit": self.unit,
             "choices": self.choices,
         }
+
+    @classmethod
+    def declared(cls) -> dict[str, dict]:
+        """Every fact's declaration by key: what conditions and award rules may read."""
+        return {fact.key: fact.declaration() for fact in cls.objects.all()}
 
 
 class PolicyDocument(models.Model):
@@ -294,9 +300,7 @@ class IncentiveItem(models.Model):
         return self.measure.document
 
     def clean(self) -> None:
-        from incentives import services
-
-        services.item_check(item=self)
+        specs.item_check(item=self)
 
 
 class AwardRule(models.Model):
@@ -342,11 +346,9 @@ class AwardRule(models.Model):
         return rule
 
     def clean(self) -> None:
-        from incentives import services
-
         self.kind = (self.params or {}).get("kind", "") if isinstance(self.params, dict) else ""
         if self.item_id:
-            services.rule_check(rule=self)
+            specs.rule_check(rule=self, facts=Fact.declared())
 
 
 class Condition(models.Model):
@@ -379,10 +381,8 @@ class Condition(models.Model):
         return {"fact": self.fact, "op": self.op, "value": self.value}
 
     def clean(self) -> None:
-        from incentives import services
-
         if self.item_id:
-            services.condition_check(condition=self)
+            specs.condition_check(condition=self, facts=Fact.declared())
 
 
 class GoldenCase(models.Model):
@@ -438,10 +438,8 @@ class GoldenCase(models.Model):
         }
 
     def clean(self) -> None:
-        from incentives import services
-
         if self.item_id:
-            services.golden_case_check(case=self)
+            specs.golden_case_check(case=self, facts=Fact.declared())
 
 
 class Assignment(models.Model):

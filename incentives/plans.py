@@ -22,10 +22,17 @@ from typing import Any, Protocol
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from incentives import caching
+from incentives import caching, selectors, specs
 from incentives import facts as fact_readers
 from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
-from incentives.models import AwardRule, CrossItemLimit, EnterpriseNotice, IncentiveItem
+from incentives.models import (
+    AwardRule,
+    CrossItemLimit,
+    EnterpriseNotice,
+    Fact,
+    IncentiveItem,
+    Match,
+)
 from incentives.rules import rule_in_effect
 from organisations.models import Region
 
@@ -253,8 +260,6 @@ class ItemPlan:
 
     def match_row(self, enterprise_id: int, verdict: ItemVerdict, on: datetime.date):
         """The ``Match`` row a verdict is stored as (not saved)."""
-        from incentives.models import Match
-
         return Match(
             enterprise_id=enterprise_id,
             item=self.item,
@@ -315,8 +320,6 @@ class Catalogue:
 
 
 def _items(ids: Iterable[int] | None = None) -> list[IncentiveItem]:
-    from incentives import selectors
-
     items = (
         selectors.items_public()
         .prefetch_related("conditions")
@@ -328,9 +331,7 @@ def _items(ids: Iterable[int] | None = None) -> list[IncentiveItem]:
 
 
 def _build(items: list[IncentiveItem]) -> Catalogue:
-    from incentives import services
-
-    declared = services.facts_declared()
+    declared = Fact.declared()
     cities: dict[int, list[int]] = defaultdict(list)
     for pk, parent in Region.objects.filter(level=Region.Level.CITY).values_list("pk", "parent_id"):
         cities[parent].append(pk)
@@ -354,7 +355,7 @@ def _build(items: list[IncentiveItem]) -> Catalogue:
         else:
             city_ids = frozenset({region.pk})
         rules = tuple(item.rules.all())
-        spec = services.item_spec(item=item, rules=rules, facts=declared)
+        spec = specs.item_spec(item=item, facts=declared, rules=rules)
         plan = ItemPlan(
             item=item,
             region=region,
@@ -405,3 +406,10 @@ def plan_for(item_or_id: IncentiveItem | int) -> ItemPlan:
 def plans_for_enterprise(enterprise: Organisation) -> list[ItemPlan]:
     """The plans whose scope serves the enterprise, in the catalogue's order."""
     return list(catalogue().for_enterprise(enterprise))
+
+
+def item_fact_keys(*, item: IncentiveItem) -> list[str]:
+    """Facts and inputs the item's conditions and rules read (its plan's ``facts_read``), then
+    its other claim inputs, in a stable order: what the admin's preview asks for."""
+    inputs = [i.get("key") for i in item.inputs or [] if isinstance(i, dict) and i.get("key")]
+    return list(dict.fromkeys([*plan_for(item).facts_read, *inputs]))

@@ -7,10 +7,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from incentives import selectors, services
-from incentives.engine import requirement_text
+from incentives.engine import VERDICT_LABELS, requirement_text
 from incentives.models import AssignmentRole, IncentiveItem
-from incentives.rules import describe_rule, rule_in_effect
+from incentives.rules import describe_rule, format_wan, rule_in_effect
+from portal.clock import today
 
 
 def _condition_line(condition, declared) -> str:
@@ -61,10 +64,6 @@ def present_items(
 
 def estimate_text(kind: str, amount, minimum, maximum, breakdown: str) -> str:
     """An estimate in one phrase: 20万元; 20万元–100万元; 最高100万元; the formula."""
-    from django.utils.translation import gettext as _
-
-    from incentives.rules import format_wan
-
     if kind == "exact" and amount is not None:
         return format_wan(amount)
     if kind == "range":
@@ -88,15 +87,11 @@ class MatchGroup:
 def group_results(rows, *, facts_declared) -> list[MatchGroup]:
     """Matches (stored or computed) grouped by status, information items apart. Each row gets
     ``estimate_display`` and ``missing_labels``."""
-    from django.utils.translation import gettext as _
-
-    from incentives.engine import VERDICT_LABELS
-
     groups = {
         status: MatchGroup(status, str(VERDICT_LABELS[status])) for status in selectors.STATUS_ORDER
     }
     information = MatchGroup("information", _("Policy information"))
-    today = services.today()
+    on = today()
     for row in rows:
         row.missing_labels = [
             (facts_declared.get(key) or {}).get("label", key) for key in row.missing or []
@@ -109,7 +104,7 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
             row.breakdown,
         )
         # Qualifying is not the same as being able to apply today: say where the window stands.
-        row.window_state = selectors.item_state(row.item, today)
+        row.window_state = selectors.item_state(row.item, on)
         row.window_label = selectors.ItemState.LABELS[row.window_state]
         if row.item.support_kind == "information" and row.status in ("eligible", "likely_eligible"):
             information.rows.append(row)

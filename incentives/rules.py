@@ -78,7 +78,7 @@ class RuleError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
-def _plain(number: Decimal) -> str:
+def plain_number(number: Decimal) -> str:
     """1234.5000 → "1,234.5"; 30000000 → "30,000,000"."""
     number = number.quantize(CENT, rounding=ROUND_HALF_UP)
     text = f"{number:,.2f}"
@@ -93,11 +93,11 @@ def format_wan(yuan: Decimal | int) -> str:
 
 
 def format_yuan(yuan: Decimal | int) -> str:
-    return _("%(amount)s元") % {"amount": _plain(Decimal(yuan))}
+    return _("%(amount)s元") % {"amount": plain_number(Decimal(yuan))}
 
 
 def format_rate(rate: Decimal) -> str:
-    return f"{_plain(rate * 100)}%"
+    return f"{plain_number(rate * 100)}%"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +147,8 @@ class Estimate:
 # ---------------------------------------------------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any) -> Decimal | None:
+    """The value as a Decimal; None for anything that is not a finite number."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -155,6 +156,11 @@ def _decimal(value: Any) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
+
+
+# The old private name, for the committed dashboard/ code that still imports it (its uncommitted
+# change no longer does): remove once that change is committed.
+_decimal = to_decimal
 
 
 def validate_rule(
@@ -188,7 +194,7 @@ def validate_rule(
             if required:
                 errors.append(where + _("“%(key)s” is required") % {"key": key})
             return None
-        number = _decimal(rule[key])
+        number = to_decimal(rule[key])
         if number is None:
             errors.append(where + _("“%(key)s” must be a number") % {"key": key})
         elif number < 0 or (positive and number == 0):
@@ -240,7 +246,7 @@ def validate_rule(
             errors.append(where + _("“amounts” must give an amount for each level"))
         else:
             for level, amount in amounts.items():
-                number = _decimal(amount)
+                number = to_decimal(amount)
                 if number is None or number <= 0:
                     errors.append(
                         where
@@ -260,7 +266,7 @@ def validate_rule(
         min_base = need_amount("min_base", required=False)
         need_amount("excess_over", required=False)
         if cap is not None and min_base is not None and rule.get("rate") is not None:
-            rate = _decimal(rule["rate"]) or Decimal(0)
+            rate = to_decimal(rule["rate"]) or Decimal(0)
             if min_base * rate > cap:
                 errors.append(where + _("the floor times the rate is already above the cap"))
     elif kind == "matching":
@@ -320,7 +326,7 @@ def validate_rule(
             errors.append(where + _("a premium subsidy needs “rate” or “rates_by_year”"))
         need_rate("rate", required=False)
         for rate in rule.get("rates_by_year") or []:
-            number = _decimal(rate)
+            number = to_decimal(rate)
             if number is None or not (0 < number <= 1):
                 errors.append(where + _("each of “rates_by_year” must be between 0 and 1"))
         need_rate("max_premium_rate")
@@ -344,7 +350,7 @@ def validate_rule(
         floor = need_amount("floor", required=False, positive=False)
         if floor is not None and not rule.get("up_to"):
             errors.append(where + _("a “floor” goes with “up_to: true”"))
-        cap = _decimal(rule.get("cap"))
+        cap = to_decimal(rule.get("cap"))
         if floor is not None and cap is not None and floor > cap:
             errors.append(where + _("the floor is above the cap"))
     return errors
@@ -353,7 +359,7 @@ def validate_rule(
 def money_bound_problems(rules: list[Mapping[str, Any]], *, yearly_budget: Any = None) -> list[str]:
     """Every money rule needs a top: its own upper bound, or the item's yearly budget (so no
     approval can pay an amount without end)."""
-    if _decimal(yearly_budget) is not None:
+    if to_decimal(yearly_budget) is not None:
         return []
     return [
         _(
@@ -404,7 +410,7 @@ def evaluate_rule(
         raise RuleError(errors)
     estimate = _evaluate(rule, facts, declared=declared)
     if rule.get("up_to") and estimate.kind == "exact" and estimate.amount:
-        return as_ceiling(estimate, floor=_decimal(rule.get("floor")))
+        return as_ceiling(estimate, floor=to_decimal(rule.get("floor")))
     return estimate
 
 
@@ -435,7 +441,7 @@ def _evaluate(
     kind = rule["kind"]
 
     def value(key: str) -> Decimal | None:
-        return _decimal(facts.get(key))
+        return to_decimal(facts.get(key))
 
     def missing(*keys: str) -> Estimate:
         return Estimate(
@@ -447,9 +453,9 @@ def _evaluate(
     def zero(line: str) -> Estimate:
         return Estimate("exact", amount=Decimal(0), lines=[line])
 
-    cap = _decimal(rule.get("cap"))
+    cap = to_decimal(rule.get("cap"))
     if kind == "fixed":
-        amount = _decimal(rule["amount"])
+        amount = to_decimal(rule["amount"])
         return Estimate(
             "exact",
             amount=amount,
@@ -467,7 +473,7 @@ def _evaluate(
                 _("%(label)s is “%(level)s”: no award at this level")
                 % {"label": _label(key, declared), "level": level_label}
             )
-        amount = _decimal(rule["amounts"][level])
+        amount = to_decimal(rule["amounts"][level])
         return Estimate(
             "exact",
             amount=amount,
@@ -485,15 +491,15 @@ def _evaluate(
         base = value(key)
         if base is None:
             return missing(key)
-        rate = _decimal(rule["rate" if kind == "rate" else "ratio"])
+        rate = to_decimal(rule["rate" if kind == "rate" else "ratio"])
         label = _label(key, declared)
-        min_base = _decimal(rule.get("min_base"))
+        min_base = to_decimal(rule.get("min_base"))
         if min_base is not None and base < min_base:
             return zero(
                 _("%(label)s %(base)s is below the floor of %(floor)s: no award")
                 % {"label": label, "base": format_wan(base), "floor": format_wan(min_base)}
             )
-        excess_over = _decimal(rule.get("excess_over"))
+        excess_over = to_decimal(rule.get("excess_over"))
         counted = base
         prefix = ""
         if excess_over is not None:
@@ -513,7 +519,7 @@ def _evaluate(
             text = _("%(label)s %(base)s × matching 1:%(ratio)s") % {
                 "label": label,
                 "base": format_wan(counted),
-                "ratio": _plain(rate),
+                "ratio": plain_number(rate),
             }
             text = prefix + text
         return _capped(counted * rate, cap, text)
@@ -522,15 +528,15 @@ def _evaluate(
         count = value(key)
         if count is None:
             return missing(key)
-        unit = _decimal(rule["unit_amount"])
+        unit = to_decimal(rule["unit_amount"])
         text = _("%(label)s %(count)s × %(unit)s each") % {
             "label": _label(key, declared),
-            "count": _plain(count),
+            "count": plain_number(count),
             "unit": format_wan(unit),
         }
         return _capped(count * unit, cap, text)
     if kind == "range":
-        low, high = _decimal(rule.get("min")), _decimal(rule.get("max"))
+        low, high = to_decimal(rule.get("min")), to_decimal(rule.get("max"))
         if high is None:
             line = _("decided in review, at least %(min)s") % {"min": format_wan(low)}
         elif low is None or low == 0:
@@ -543,7 +549,7 @@ def _evaluate(
             }
         return Estimate("range", minimum=low, maximum=high, lines=[line])
     if kind == "cap_only":
-        high = _decimal(rule["max"])
+        high = to_decimal(rule["max"])
         return Estimate(
             "range",
             minimum=Decimal(0),
@@ -590,10 +596,10 @@ def _evaluate(
                     _("year %(year)d is beyond the %(max)d years of subsidy")
                     % {"year": year, "max": len(rates)}
                 )
-            rate = _decimal(rates[year - 1])
+            rate = to_decimal(rates[year - 1])
         else:
-            rate = _decimal(rule["rate"])
-        max_rate = _decimal(rule["max_premium_rate"])
+            rate = to_decimal(rule["rate"])
+        max_rate = to_decimal(rule["max_premium_rate"])
         allowed = (insured * max_rate).quantize(CENT, rounding=ROUND_HALF_UP)
         counted = premium
         if premium > allowed:
@@ -640,52 +646,57 @@ def describe_rule(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str
     text = _describe(rule, declared=declared)
     if rule.get("up_to"):
         text = _("up to %(rule)s, decided in review") % {"rule": text}
-        if _decimal(rule.get("floor")):
-            text += _(" (at least %(floor)s)") % {"floor": format_wan(_decimal(rule["floor"]))}
+        if to_decimal(rule.get("floor")):
+            text += _(" (at least %(floor)s)") % {"floor": format_wan(to_decimal(rule["floor"]))}
     return text
 
 
 def _describe(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, Any]]) -> str:
     kind = rule.get("kind")
-    cap = _decimal(rule.get("cap"))
+    cap = to_decimal(rule.get("cap"))
     cap_text = _(", at most %(cap)s") % {"cap": format_wan(cap)} if cap is not None else ""
     if kind == "fixed":
-        return _("%(amount)s") % {"amount": format_wan(_decimal(rule["amount"]))}
+        return _("%(amount)s") % {"amount": format_wan(to_decimal(rule["amount"]))}
     if kind == "by_level":
         choices = (declared.get(rule["input"]) or {}).get("choices") or {}
         return "；".join(
-            f"{choices.get(level, level)} {format_wan(_decimal(amount))}"
+            f"{choices.get(level, level)} {format_wan(to_decimal(amount))}"
             for level, amount in rule["amounts"].items()
         )
     if kind == "rate":
         text = _("%(rate)s of %(base)s") % {
-            "rate": format_rate(_decimal(rule["rate"])),
+            "rate": format_rate(to_decimal(rule["rate"])),
             "base": _label(rule["base"], declared),
         }
         if rule.get("excess_over") is not None:
             text += _(" (the part above %(floor)s)") % {
-                "floor": format_wan(_decimal(rule["excess_over"]))
+                "floor": format_wan(to_decimal(rule["excess_over"]))
             }
         if rule.get("min_base") is not None:
-            text += _(" (only from %(floor)s)") % {"floor": format_wan(_decimal(rule["min_base"]))}
+            text += _(" (only from %(floor)s)") % {
+                "floor": format_wan(to_decimal(rule["min_base"]))
+            }
         return text + cap_text
     if kind == "matching":
         return (
             _("matching %(base)s at 1:%(ratio)s")
-            % {"base": _label(rule["base"], declared), "ratio": _plain(_decimal(rule["ratio"]))}
+            % {
+                "base": _label(rule["base"], declared),
+                "ratio": plain_number(to_decimal(rule["ratio"])),
+            }
             + cap_text
         )
     if kind == "per_unit":
         return (
             _("%(unit)s for each of %(label)s")
             % {
-                "unit": format_wan(_decimal(rule["unit_amount"])),
+                "unit": format_wan(to_decimal(rule["unit_amount"])),
                 "label": _label(rule["input"], declared),
             }
             + cap_text
         )
     if kind == "range":
-        low, high = _decimal(rule.get("min")), _decimal(rule.get("max"))
+        low, high = to_decimal(rule.get("min")), to_decimal(rule.get("max"))
         if high is None:
             return _("at least %(min)s, decided in review") % {"min": format_wan(low)}
         if not low:
@@ -695,7 +706,7 @@ def _describe(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, An
             "max": format_wan(high),
         }
     if kind == "cap_only":
-        return _("up to %(max)s, decided in review") % {"max": format_wan(_decimal(rule["max"]))}
+        return _("up to %(max)s, decided in review") % {"max": format_wan(to_decimal(rule["max"]))}
     if kind == "schedule":
         parts = []
         for step in rule["steps"]:
@@ -708,12 +719,12 @@ def _describe(rule: Mapping[str, Any], *, declared: Mapping[str, Mapping[str, An
         return "；".join(parts)
     if kind == "premium":
         if rule.get("rates_by_year"):
-            rates = "/".join(format_rate(_decimal(r)) for r in rule["rates_by_year"])
+            rates = "/".join(format_rate(to_decimal(r)) for r in rule["rates_by_year"])
             text = _("%(rates)s of the premium in successive years") % {"rates": rates}
         else:
-            text = _("%(rate)s of the premium") % {"rate": format_rate(_decimal(rule["rate"]))}
+            text = _("%(rate)s of the premium") % {"rate": format_rate(to_decimal(rule["rate"]))}
         text += _(" (premium rate counted up to %(max)s)") % {
-            "max": format_rate(_decimal(rule["max_premium_rate"]))
+            "max": format_rate(to_decimal(rule["max_premium_rate"]))
         }
         if rule.get("max_years"):
             text += _(", for at most %(years)d years") % {"years": rule["max_years"]}
@@ -725,15 +736,15 @@ def rule_upper_bound(rule: Mapping[str, Any]) -> Decimal | None:
     """The most a rule can ever give, whatever the facts; None when it has no top."""
     kind = rule.get("kind")
     if kind == "fixed":
-        return _decimal(rule["amount"])
+        return to_decimal(rule["amount"])
     if kind == "by_level":
-        return max(_decimal(v) for v in rule["amounts"].values())
+        return max(to_decimal(v) for v in rule["amounts"].values())
     if kind in ("rate", "matching", "per_unit", "premium"):
-        return _decimal(rule.get("cap"))
+        return to_decimal(rule.get("cap"))
     if kind == "range":
-        return _decimal(rule.get("max"))
+        return to_decimal(rule.get("max"))
     if kind == "cap_only":
-        return _decimal(rule["max"])
+        return to_decimal(rule["max"])
     if kind == "schedule":
         bounds = [rule_upper_bound(step["rule"]) for step in rule["steps"]]
         return None if any(b is None for b in bounds) else max(bounds)

@@ -12,7 +12,9 @@ from incentives.models import (
     Assignment,
     AssignmentRole,
     DocumentStatus,
+    EnterpriseNotice,
     IncentiveItem,
+    Match,
     Measure,
     PolicyDocument,
 )
@@ -160,15 +162,6 @@ def item_bureaus(item: IncentiveItem, role: str) -> list[Bureau]:
     return [a.bureau for a in sorted(lines, key=lambda a: a.position)]
 
 
-def item_fact_keys(*, item: IncentiveItem) -> list[str]:
-    """Facts and inputs the item's conditions and rules read (its plan's ``facts_read``), then
-    its other claim inputs, in a stable order: what the admin's preview asks for."""
-    from incentives import plans
-
-    inputs = [i.get("key") for i in item.inputs or [] if isinstance(i, dict) and i.get("key")]
-    return list(dict.fromkeys([*plans.plan_for(item).facts_read, *inputs]))
-
-
 def document_detail(*, key: str) -> PolicyDocument:
     return PolicyDocument.objects.select_related("region").get(key=key)
 
@@ -231,8 +224,6 @@ STATUS_ORDER = [
 
 def enterprise_matches(*, enterprise) -> list:
     """An enterprise's stored matches with what the page shows, in one query."""
-    from incentives.models import Match
-
     return list(
         Match.objects.filter(enterprise=enterprise)
         .select_related("item__measure__document__region")
@@ -243,8 +234,6 @@ def enterprise_matches(*, enterprise) -> list:
 
 
 def enterprise_unread_notices(*, enterprise):
-    from incentives.models import EnterpriseNotice
-
     return EnterpriseNotice.objects.filter(
         enterprise=enterprise, read_at__isnull=True
     ).select_related("item")

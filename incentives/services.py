@@ -1,5 +1,6 @@
-"""Services of the catalogue: loading the seed files, guarding rule edits with golden cases,
-evaluating an item for typed-in facts."""
+"""Services of the catalogue: loading the seed files, an item's spec with the declared facts,
+queuing recomputes, evaluating an item for typed-in facts. (The checks that guard edits with
+golden cases are ``specs``', which the models' ``clean()`` call.)"""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from incentives import caching
+from incentives import caching, specs
 from incentives.catalogue import files
-from incentives.engine import ItemSpec, ItemVerdict, evaluate_item, validate_condition
+from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
 from incentives.models import (
     Assignment,
     AssignmentRole,
     AwardRule,
     Condition,
     CrossItemLimit,
+    EnterpriseNotice,
     Fact,
     GoldenCase,
     IncentiveItem,
@@ -29,7 +30,7 @@ from incentives.models import (
     PolicyDocument,
     RecomputeJob,
 )
-from incentives.rules import money_bound_problems, validate_rule
+from incentives.tasks import recompute_all_matches, recompute_item_matches
 from organisations.models import Bureau, BureauAlias, Region
 
 
@@ -42,20 +43,16 @@ class CatalogueError(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# The item as the engine sees it
+# The item as the engine sees it (``specs``; the edits' checks are there too, models call them)
 # ---------------------------------------------------------------------------------------------
 
 
 def facts_declared() -> dict[str, dict]:
-    return {fact.key: fact.declaration() for fact in Fact.objects.all()}
+    return Fact.declared()
 
 
 def item_declared(*, item: IncentiveItem, facts: Mapping[str, dict] | None = None) -> dict:
-    declared = dict(facts if facts is not None else facts_declared())
-    for input_ in item.inputs or []:
-        if isinstance(input_, Mapping) and input_.get("key"):
-            declared[input_["key"]] = dict(input_)
-    return declared
+    return specs.item_declared(item=item, facts=Fact.declared() if facts is None else facts)
 
 
 def item_spec(
@@ -67,48 +64,28 @@ def item_spec(
 ) -> ItemSpec:
     """The engine's view of an item; ``rules`` / ``conditions`` replace the stored ones (to try
     an edit before it is saved)."""
-    document = item.measure.document
-    rules = list(item.rules.all()) if rules is None else list(rules)
-    conditions = list(item.conditions.all()) if conditions is None else list(conditions)
-    return ItemSpec(
-        key=item.key,
-        name=item.name,
-        in_force_from=item.valid_from or document.valid_from,
-        in_force_to=item.valid_to or document.valid_to,
-        document_status=document.status,
-        validity_unknown=document.validity == "unknown",
-        conditions={
-            group: [c.as_condition() for c in conditions if c.group == group]
-            for group in (Condition.Group.ALL, Condition.Group.ANY)
-        },
-        checklist=list(item.checklist or []),
-        rules=[rule.as_rule() for rule in rules],
-        declared=item_declared(item=item, facts=facts),
+    return specs.item_spec(
+        item=item,
+        facts=Fact.declared() if facts is None else facts,
+        rules=rules,
+        conditions=conditions,
     )
 
 
 def item_rules_changed(*, item: IncentiveItem) -> None:
     """Call after an item's rule, conditions or window changed: every enterprise's match for it
     is recomputed by a worker once the change is committed."""
-    from incentives.tasks import recompute_item_matches
-
     recompute_item_matches.delay_on_commit(item.pk)
 
 
 def recompute_all_start(*, user) -> RecomputeJob:
     """Start a full recompute whose progress the admin can follow."""
-    from incentives.tasks import recompute_all_matches
-
     job = RecomputeJob.objects.create(started_by=user)
     recompute_all_matches.delay_on_commit(job.pk)
     return job
 
 
 def notices_mark_read(*, enterprise) -> int:
-    from django.utils import timezone
-
-    from incentives.models import EnterpriseNotice
-
     return EnterpriseNotice.objects.filter(enterprise=enterprise, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -119,77 +96,6 @@ def item_evaluate(
 ) -> ItemVerdict:
     """The verdict and estimate an item gives for typed-in facts (the admin's preview)."""
     return evaluate_item(item_spec(item=item), facts, on=on)
-
-
-def _golden_failures(spec: ItemSpec, cases: Iterable[GoldenCase]) -> list[str]:
-    failures = []
-    for case in cases:
-        outcome = files.run_golden_case(spec, case.as_case())
-        if not outcome.ok:
-            failures.append(
-                _("golden case “%(name)s” would fail: %(detail)s")
-                % {"name": case.name, "detail": outcome.detail}
-            )
-    return failures
-
-
-def _replace(objects: list, candidate) -> list:
-    others = [o for o in objects if candidate.pk is None or o.pk != candidate.pk]
-    return [*others, candidate]
-
-
-def rule_check(*, rule: AwardRule) -> None:
-    """Refuse an invalid rule, or one that breaks a golden case of its item."""
-    item = rule.item
-    declared = item_declared(item=item)
-    problems = validate_rule(rule.params, declared=declared)
-    if not problems and item.support_kind == "money":
-        problems = money_bound_problems([rule.params], yearly_budget=item.yearly_budget)
-    if problems:
-        raise ValidationError({"params": problems})
-    spec = item_spec(item=item, rules=_replace(list(item.rules.all()), rule))
-    failures = _golden_failures(spec, item.golden_cases.all())
-    if failures:
-        raise ValidationError({"params": failures})
-
-
-def item_check(*, item: IncentiveItem) -> None:
-    """Refuse an item whose money has no top: every money rule needs a bound or the item a
-    yearly budget; a budget says where it comes from; a per-project award names its project."""
-    errors: dict[str, list[str]] = {}
-    if item.pk and item.support_kind == "money":
-        bound = money_bound_problems(
-            [r.as_rule() for r in item.rules.all()], yearly_budget=item.yearly_budget
-        )
-        if bound:
-            errors["yearly_budget"] = bound
-    if item.yearly_budget is not None and not item.budget_basis.strip():
-        errors["budget_basis"] = [_("Say where the yearly budget comes from.")]
-    if item.pays == "per_project" and files.PROJECT_INPUT not in {
-        i.get("key") for i in item.inputs or [] if isinstance(i, Mapping)
-    }:
-        errors["pays"] = [
-            _("A per-project award needs the claim input “%(key)s”.") % {"key": files.PROJECT_INPUT}
-        ]
-    if errors:
-        raise ValidationError(errors)
-
-
-def condition_check(*, condition: Condition) -> None:
-    item = condition.item
-    problems = validate_condition(condition.as_condition(), declared=item_declared(item=item))
-    if problems:
-        raise ValidationError(problems)
-    spec = item_spec(item=item, conditions=_replace(list(item.conditions.all()), condition))
-    failures = _golden_failures(spec, item.golden_cases.all())
-    if failures:
-        raise ValidationError(failures)
-
-
-def golden_case_check(*, case: GoldenCase) -> None:
-    failures = _golden_failures(item_spec(item=case.item), [case])
-    if failures:
-        raise ValidationError(failures)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,9 +341,3 @@ def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> 
             )
             limit.items.set(IncentiveItem.objects.filter(key__in=limit_data.get("items") or []))
     return counts
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()

@@ -3,6 +3,8 @@ rows)."""
 
 from celery import shared_task
 
+from incentives import matching
+
 RETRY = {
     "acks_late": True,
     "autoretry_for": (ConnectionError,),
@@ -15,30 +17,22 @@ RETRY = {
 @shared_task(**RETRY)
 def recompute_enterprise_matches(enterprise_id: int) -> int:
     """One enterprise against the whole catalogue, after its profile changed."""
-    from incentives import matching
-
     return matching.enterprise_recompute(enterprise_id=enterprise_id)
 
 
 @shared_task(**RETRY)
 def recompute_item_matches(item_id: int) -> int:
     """One item against every enterprise, after its rule or conditions changed."""
-    from incentives import matching
-
     return matching.item_recompute(item_id=item_id)
 
 
 @shared_task(**RETRY, soft_time_limit=3300, time_limit=3600)
 def recompute_all_matches(job_id: int | None = None) -> int:
     """Everything (nightly, or started by an admin with a job to show progress)."""
-    from incentives import matching
-
     return matching.all_recompute(job_id=job_id)
 
 
 @shared_task(**RETRY)
 def notify_open_windows() -> int:
     """Tell enterprises once when a window opens for an item they qualify for."""
-    from incentives import matching
-
     return matching.windows_notify()

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal, InvalidOperation
+
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -5,7 +8,7 @@ from rest_framework import serializers
 
 from incentives import selectors
 from incentives.models import AssignmentRole, Fact, IncentiveItem, Measure, PolicyDocument
-from organisations.models import Bureau
+from organisations.models import Bureau, Region
 
 
 class BureauSerializer(serializers.ModelSerializer):
@@ -161,8 +164,6 @@ class CalculatorRequestSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Evaluation date; today if absent.")
 
     def validate_city(self, value):
-        from organisations.models import Region
-
         query = Region.objects.filter(level=Region.Level.CITY)
         # isdecimal on ASCII, not isdigit: "²" is a digit but no number int() reads.
         is_id = value.isascii() and value.isdecimal() and len(value) < 12
@@ -190,9 +191,6 @@ class CalculatorRequestSerializer(serializers.Serializer):
 
 def parse_fact_value(fact: Fact, raw):
     """A JSON value as the fact's type, or ValueError with a message a person understands."""
-    import datetime
-    from decimal import Decimal, InvalidOperation
-
     if raw is None:
         return None
     if fact.type == "bool":

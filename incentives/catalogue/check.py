@@ -8,14 +8,15 @@ import os
 import sys
 from pathlib import Path
 
+import django
+from django.utils import translation
+
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import django
-
     django.setup()
-    from django.utils import translation
-
+    # Not at the top: a command-line entry point, and the files module reads the enterprise
+    # models (the profile's facts), which exist only once Django is set up.
     from incentives.catalogue.files import check_files, document_files
 
     translation.activate("zh-hans")
