@@ -167,7 +167,7 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
     email_send(
         subject=_("Invitation to join %(enterprise)s on the incentive portal")
         % {"enterprise": enterprise.name},
-        body=loader.render_to_string("portal/email/invitation.txt", context),
+        body=loader.render_to_string("accounts/email/invitation.txt", context),
         to=[email],
     )
     return invitation

@@ -22,7 +22,7 @@ from portal.errors import add_service_errors
 
 
 class AccountView(LoginRequiredMixin, TemplateView):
-    template_name = "portal/account.html"
+    template_name = "accounts/account.html"
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -46,7 +46,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 class InvitationAcceptView(FormView):
     """The page the invitation e-mail links to: the colleague chooses a username and password."""
 
-    template_name = "registration/invitation_accept.html"
+    template_name = "accounts/invitation_accept.html"
     form_class = forms.InvitationAcceptForm
 
     def dispatch(self, request, *args, **kwargs):
@@ -67,7 +67,7 @@ class InvitationAcceptView(FormView):
 
     def refuse(self, message: str, *, status: int = 410):
         return render(
-            self.request, "registration/invitation_invalid.html", {"reason": message}, status=status
+            self.request, "accounts/invitation_invalid.html", {"reason": message}, status=status
         )
 
     def get_form_kwargs(self):
@@ -100,7 +100,7 @@ class InvitationAcceptView(FormView):
 
 
 class InvitationCreateView(EnterpriseAdminRequiredMixin, FormView):
-    template_name = "portal/invitation_form.html"
+    template_name = "accounts/invitation_form.html"
     form_class = forms.InvitationForm
 
     def form_valid(self, form):

@@ -46,7 +46,7 @@ class AuditExportView(RoleRequiredMixin, TemplateView):
     """The form, and — once it is filled in (?format=xlsx|csv&since=YYYY-MM-DD) — the file."""
 
     allowed_roles = (Role.CATALOGUE_ADMIN, Role.LEADERSHIP)
-    template_name = "portal/audit_export.html"
+    template_name = "audit/export.html"
 
     def get(self, request, *args, **kwargs):
         if not request.GET:

@@ -26,7 +26,7 @@ from portal.errors import add_service_errors
 class RegisterView(FormView):
     """Register an enterprise with its 统一社会信用代码; the first account administers it."""
 
-    template_name = "registration/register.html"
+    template_name = "enterprises/register.html"
     form_class = forms.RegistrationForm
 
     def form_valid(self, form):
@@ -61,7 +61,7 @@ class ProfileView(EnterpriseRequiredMixin, TemplateView):
     """The profile: basic data (a form for the administrator), qualifications, yearly figures and
     pending invitations. Colleagues see the same page read-only."""
 
-    template_name = "portal/profile.html"
+    template_name = "enterprises/profile.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -99,7 +99,7 @@ class ProfileView(EnterpriseRequiredMixin, TemplateView):
 
 
 class ProfileHistoryView(EnterpriseRequiredMixin, TemplateView):
-    template_name = "portal/profile_history.html"
+    template_name = "enterprises/history.html"
 
     def get_context_data(self, **kwargs):
         enterprise = self.request.user.enterprise
@@ -111,7 +111,7 @@ class ProfileHistoryView(EnterpriseRequiredMixin, TemplateView):
 class _ProfileRowEditView(EnterpriseAdminRequiredMixin, FormView):
     """Add or change one row of the profile (a qualification, a year's figures)."""
 
-    template_name = "portal/profile_row_form.html"
+    template_name = "enterprises/row_form.html"
     title = ""
     saved_message = ""
 
@@ -201,7 +201,7 @@ class YearlyFiguresEditView(_ProfileRowEditView):
 class _ProfileRowDeleteView(EnterpriseAdminRequiredMixin, TemplateView):
     """Confirm, then delete one row of the profile."""
 
-    template_name = "portal/profile_row_delete.html"
+    template_name = "enterprises/row_delete.html"
 
     # Each concrete view (qualifications, yearly figures) says which rows and which service.
     def get_object(self):
