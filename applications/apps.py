@@ -9,8 +9,8 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        # The receivers of the signals of the apps below use the models, which the registry
-        # loads after this module.
-        from applications import receivers
+        # Registers the Celery tasks (queued by name) and the receivers of the signals of the apps
+        # below, once the models they use are loaded.
+        from applications import receivers, tasks  # noqa: F401
 
         enterprise_mail_due.connect(receivers.enterprise_mail, dispatch_uid="applications-mail")

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import ledger
@@ -26,14 +25,11 @@ from incentives.models import AssignmentRole, CrossItemLimit, Grant, IncentiveIt
 from incentives.plans import plan_for
 from incentives.rules import format_wan, rule_in_effect, rule_upper_bound
 from organisations.models import Bureau
+from portal import clock
 
 
 class ApplicationError(Exception):
     """A step that cannot be taken; the message says why, for the person who tried."""
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def calendar():
@@ -95,7 +91,7 @@ def profile_facts(enterprise: Enterprise, on: datetime.date) -> dict[str, Any]:
 
 
 def claim_facts(application: Application) -> dict[str, Any]:
-    facts = profile_facts(application.enterprise, today())
+    facts = profile_facts(application.enterprise, clock.today())
     declared = catalogue_services.item_declared(item=application.item)
     for key, value in (application.form_data or {}).items():
         if value in (None, ""):
@@ -114,7 +110,7 @@ def claim_facts(application: Application) -> dict[str, Any]:
 def evaluate(application: Application, *, on: datetime.date | None = None):
     """The item's verdict for the enterprise's profile and what the claim states."""
     spec = catalogue_services.item_spec(item=application.item)
-    return evaluate_item(spec, claim_facts(application), on=on or today())
+    return evaluate_item(spec, claim_facts(application), on=on or clock.today())
 
 
 def submission_problems(application: Application) -> list[str]:
@@ -134,7 +130,7 @@ def submission_problems(application: Application) -> list[str]:
     missing = [m for m in item.materials or [] if m not in have]
     if missing:
         problems.append(_("Attach: %(materials)s.") % {"materials": "、".join(missing)})
-    state = catalogue_selectors.item_state(item, today())
+    state = catalogue_selectors.item_state(item, clock.today())
     if state == "upcoming":
         problems.append(
             _("The application window opens on %(date)s.") % {"date": item.window_opens}
@@ -160,7 +156,7 @@ def amount_bounds(application: Application) -> tuple[Decimal, Decimal | None, st
     """The lowest and highest amount the rule allows for this claim, and why; or the reason no
     amount can be approved."""
     item = application.item
-    rule = rule_in_effect([r.as_rule() for r in item.rules.all()], today())
+    rule = rule_in_effect([r.as_rule() for r in item.rules.all()], clock.today())
     verdict = evaluate(application)
     if verdict.verdict not in (ELIGIBLE, LIKELY_ELIGIBLE):
         return _("The case no longer meets the conditions: %(why)s") % {
@@ -184,7 +180,7 @@ def approval_problems(
     refusal = claim_refusal(application)
     if refusal:
         return [refusal]
-    rule = rule_in_effect([r.as_rule() for r in item.rules.all()], today())
+    rule = rule_in_effect([r.as_rule() for r in item.rules.all()], clock.today())
     gives_money = item.support_kind == "money" and rule is not None and rule.get("kind") != "none"
     if not gives_money:
         return [] if not amount else [_("This item gives no money; approve it without an amount.")]
@@ -212,7 +208,7 @@ def approval_problems(
                 "must give one before any amount is approved."
             )
         )
-    year = today().year
+    year = clock.today().year
     for limit in CrossItemLimit.objects.filter(items=item).prefetch_related("items"):
         granted = Grant.objects.filter(
             enterprise=application.enterprise, item__in=limit.items.all(), reversed_at__isnull=True

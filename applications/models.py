@@ -177,6 +177,33 @@ class ApplicationMaterial(models.Model):
         return self.label
 
 
+# What each action of a case's timeline is called: the workflow's steps (its buttons,
+# ``workflow.Transition.label``) and the events that are not steps of their own.
+ACTION_LABELS = {
+    "submit": _("Submit"),
+    "confirm": _("Confirm and claim"),
+    "resubmit": _("Resubmit"),
+    "withdraw": _("Withdraw"),
+    "accept": _("Accept (受理)"),
+    "return": _("Return (退回)"),
+    "request_supplement": _("Ask for a supplement (补正)"),
+    "request_cosign": _("Ask for co-review (会签)"),
+    "approve": _("Approve"),
+    "sign_off": _("Sign off the amount (双人复核)"),
+    "decline_sign_off": _("Send the amount back for review"),
+    "reject": _("Do not support"),
+    "publicize": _("Publicise (公示)"),
+    "uphold_objection": _("Uphold the objection (review again)"),
+    "dismiss_objection": _("Dismiss the objection"),
+    "disburse": _("Record payment (兑现)"),
+    # Events that are not steps.
+    "create": _("Application started"),
+    "offer": _("Offered without application"),
+    "cosign_answer": _("Co-review answered"),
+    "objection": _("Objection received"),
+}
+
+
 class CaseEvent(models.Model):
     """One step of a case: who took which action, when, from which state to which, and why."""
 
@@ -209,11 +236,7 @@ class CaseEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from applications.workflow import EVENT_LABELS, TRANSITIONS
-
-        if self.action in TRANSITIONS:
-            return str(TRANSITIONS[self.action].label)
-        return str(EVENT_LABELS.get(self.action, self.action))
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 class CosignRequest(models.Model):

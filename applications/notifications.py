@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 
+from celery import current_app
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -53,11 +54,11 @@ SUBJECTS = {
     "reminder": gettext_lazy("Deadline approaching for application %(ref)s: %(item)s"),
     "overdue": gettext_lazy("Application %(ref)s is overdue: %(item)s"),
 }
-# Steps of the workflow name their recipients (``workflow.Transition.recipients``); these are
-# the notices that are not steps.
-TO_ENTERPRISE = {
-    "accept", "return", "request_supplement", "approve", "reject", "publicize", "disburse", "offer",
-}  # fmt: skip
+# Whom a case's notice goes to (``notify``'s ``to``; steps of the workflow name theirs in
+# ``workflow.Transition.recipients``): the case's lead bureau(s), or its enterprise.
+TO_LEAD, TO_ENTERPRISE = "lead", "enterprise"
+# The outbox's Celery task, queued by its registered name: the task module imports this one.
+DELIVER_TASK = "applications.tasks.deliver_notification"
 
 
 def _subject(action: str, application: Application) -> str:
@@ -85,13 +86,14 @@ def notify(
     extra_users: Iterable[User] = (),
     body: str = "",
     key: str | None = None,
-    to: str | None = None,
+    to: str = TO_LEAD,
 ) -> list[Notification]:
     """Write the outbox rows for one event (inside the caller's transaction) and have them
-    delivered once it commits."""
+    delivered once it commits: to the given bureaus, else to ``to`` (the lead bureau(s) or the
+    enterprise), and to ``extra_users``."""
     if bureaus is not None:
         users, mailboxes = _bureau_targets(bureaus)
-    elif to == "enterprise" or (to is None and action in TO_ENTERPRISE):
+    elif to == TO_ENTERPRISE:
         users, mailboxes = _enterprise_targets(application)
     else:
         users, mailboxes = _bureau_targets(application.lead_bureaus.all())
@@ -164,11 +166,10 @@ def notify_by_email(
 
 
 def enqueue(ids: Iterable[int]) -> None:
-    from applications.tasks import deliver_notification
-
+    deliver = current_app.signature(DELIVER_TASK)
     for pk in ids:
         try:
-            deliver_notification.delay(pk)
+            deliver.delay(pk)
         except Exception:  # the broker is down: the row waits; the periodic job sends it later
             logger.warning(
                 "notification %s queued for later: broker unreachable", pk, exc_info=True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import Role
 from applications.models import (
@@ -15,6 +14,7 @@ from applications.models import (
     State,
 )
 from incentives.models import Match
+from portal import clock
 
 RUNNING = RUNNING_STATES
 
@@ -71,9 +71,7 @@ def bureau_queue(*, user, filters: dict) -> QuerySet[Application]:
     if filters.get("district"):
         queue = queue.filter(enterprise__district=filters["district"])
     if filters.get("overdue"):
-        from applications.casework import today
-
-        queue = queue.filter(state__in=RUNNING, deadline__lt=today())
+        queue = queue.filter(state__in=RUNNING, deadline__lt=clock.today())
     return queue.order_by(filters.get("sort") or "-submitted_at", "pk")
 
 
@@ -85,7 +83,7 @@ def inbox(*, user) -> QuerySet[Notification]:
 
 def publicity_list() -> QuerySet[Application]:
     return (
-        Application.objects.filter(state=State.PUBLICIZED, publicity_ends__gte=timezone.localdate())
+        Application.objects.filter(state=State.PUBLICIZED, publicity_ends__gte=clock.today())
         .select_related("item__measure__document", "enterprise")
         .order_by("publicity_ends", "pk")
     )

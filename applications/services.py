@@ -15,9 +15,11 @@ import yaml
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role, User
 from applications import casework, ledger, notifications, workflow
 from applications.casework import (  # noqa: F401 - the services' public names
     ApplicationError,
@@ -28,7 +30,6 @@ from applications.casework import (  # noqa: F401 - the services' public names
     processing_days,
     routing_bureaus,
     submission_problems,
-    today,
 )
 from applications.models import (
     EDITABLE_STATES,
@@ -50,6 +51,7 @@ from incentives import services as catalogue_services
 from incentives.engine import ELIGIBLE, evaluate_item
 from incentives.models import IncentiveItem, PaysOnce
 from incentives.plans import claim_keys
+from portal import clock
 
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.yaml"
 
@@ -93,7 +95,7 @@ def application_start(*, user, item: IncentiveItem) -> Application:
     refusal = casework.scope_refusal(item, enterprise)
     if refusal:
         raise ApplicationError(refusal)
-    period = period_for(on=today())
+    period = period_for(on=clock.today())
     open_cases = Application.objects.filter(enterprise=enterprise, item=item, state__in=OPEN_STATES)
     # A once-only award has one case at a time, whatever the year it was started in.
     existing = (
@@ -104,7 +106,7 @@ def application_start(*, user, item: IncentiveItem) -> Application:
     refusal = ledger.refusal_before_claim(enterprise_id=enterprise.pk, item=item, period=period)
     if refusal:
         raise ApplicationError(refusal)
-    facts = casework.profile_facts(enterprise, today())
+    facts = casework.profile_facts(enterprise, clock.today())
     prefill = {key: _jsonable(facts[key]) for key in claim_keys(item) if facts.get(key) is not None}
     try:
         with transaction.atomic():
@@ -119,10 +121,6 @@ def application_start(*, user, item: IncentiveItem) -> Application:
     except IntegrityError:  # another tab opened it at the same moment
         return open_cases.get(period=period)
     return application
-
-
-def workflow_open_states() -> list[str]:
-    return OPEN_STATES
 
 
 def _jsonable(value):
@@ -226,7 +224,7 @@ def transition(
         step = workflow.Step(
             application=application,
             user=user,
-            on=today(),
+            on=clock.today(),
             comment=comment,
             amount=amount,
             paid_on=paid_on,
@@ -300,7 +298,7 @@ def objection_file(*, application_id: int, text: str, contact: str, address: str
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id)
         if application.state != State.PUBLICIZED or (
-            application.publicity_ends and today() > application.publicity_ends
+            application.publicity_ends and clock.today() > application.publicity_ends
         ):
             raise ApplicationError(_("This case is not in publicity; objections are closed."))
         day_ago = timezone.now() - datetime.timedelta(days=1)
@@ -327,7 +325,7 @@ def objection_file(*, application_id: int, text: str, contact: str, address: str
         event = _event(
             application, "objection", application.state, application.state, None, text[:500]
         )
-        notifications.notify(application=application, action="objection", event=event, to="lead")
+        notifications.notify(application=application, action="objection", event=event)
     return objection
 
 
@@ -338,7 +336,7 @@ def _address_hash(address: str) -> str:
 def applications_offer(*, on: datetime.date | None = None) -> int:
     """免申即享: open a case, awaiting the enterprise's confirmation, wherever verified data alone
     prove eligibility for an item granted without application."""
-    on = on or today()
+    on = on or clock.today()
     items = IncentiveItem.objects.filter(
         delivery="no_application", support_kind="money"
     ).select_related("measure__document")
@@ -383,7 +381,12 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
                     )
                     application.lead_bureaus.set(routing_bureaus(item=item))
                     event = _event(application, "offer", "", State.OFFERED, None)
-                    notifications.notify(application=application, action="offer", event=event)
+                    notifications.notify(
+                        application=application,
+                        action="offer",
+                        event=event,
+                        to=notifications.TO_ENTERPRISE,
+                    )
             except IntegrityError:
                 continue  # already offered or applied for this period
             opened += 1
@@ -391,17 +394,13 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
 
 
 def _verified(relation: str):
-    from django.db.models import Prefetch
-
     model = Enterprise._meta.get_field(relation).related_model
     return Prefetch(relation, queryset=model.objects.filter(source="verified"))
 
 
 def deadlines_check(*, on: datetime.date | None = None) -> dict[str, int]:
     """Remind the lead bureau before a deadline; escalate overdue cases to heads and admins."""
-    from accounts.models import Role, User
-
-    on = on or today()
+    on = on or clock.today()
     soon = calendar().add_working_days(on, settings.DEADLINE_REMINDER_DAYS)
     running = Application.objects.filter(
         state__in=RUNNING_STATES,

@@ -19,10 +19,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from portal import clock
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 CONTENT_TYPES = {
@@ -139,7 +140,7 @@ def storage_path(*, enterprise_id: int, info: UploadInfo) -> str:
     """Where an accepted attachment is stored, relative to MEDIA_ROOT; never the user's name."""
     if isinstance(enterprise_id, bool) or not isinstance(enterprise_id, int) or enterprise_id < 1:
         raise ValueError(f"enterprise_id must be a positive integer, not {enterprise_id!r}")
-    today = timezone.localdate()
+    today = clock.today()
     return f"attachments/{enterprise_id}/{today:%Y}/{today:%m}/{uuid.uuid4().hex}{info.extension}"
 
 

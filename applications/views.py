@@ -28,7 +28,7 @@ from applications.models import Application, EnterpriseFile, State
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole, IncentiveItem
 from organisations.models import Region
-from portal import workbooks
+from portal import clock, workbooks
 
 
 def _case_or_404(user, reference: str) -> Application:
@@ -335,7 +335,7 @@ class QueueView(BureauStaffRequiredMixin, ListView):
             for case in cases
         )
         return workbooks.workbook_response(
-            filename=f"cases-{timezone.localdate()}.xlsx",
+            filename=f"cases-{clock.today()}.xlsx",
             sheets=[workbooks.Sheet(title=_("Cases"), headers=header, rows=rows)],
         )
 
@@ -344,7 +344,7 @@ class QueueView(BureauStaffRequiredMixin, ListView):
         query.pop("page", None)
         query.pop("export", None)
         return super().get_context_data(
-            form=self.form, query=query.urlencode(), today=services.today(), **kwargs
+            form=self.form, query=query.urlencode(), today=clock.today(), **kwargs
         )
 
 

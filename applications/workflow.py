@@ -23,18 +23,20 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import BureauPosition, Role
 from applications import casework, ledger
 from applications.casework import ApplicationError
-from applications.models import Application, CosignRequest, Objection, State
+from applications.models import ACTION_LABELS, Application, CosignRequest, Objection, State
+from applications.notifications import TO_ENTERPRISE, TO_LEAD
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole
+from portal import clock
 
 ENTERPRISE, LEAD, LEAD_HEAD = "enterprise", "lead", "lead_head"
-# Whom a step notifies: the enterprise, the lead bureau(s), the bureaus it names (会签), nobody.
-TO_ENTERPRISE, TO_LEAD, TO_NAMED, TO_NOBODY = "enterprise", "lead", "named", "nobody"
+# Whom a step notifies: the enterprise or the lead bureau(s) (``notifications.notify``'s ``to``),
+# the bureaus it names (会签), nobody.
+TO_NAMED, TO_NOBODY = "named", "nobody"
 
 
 @dataclass
@@ -74,7 +76,6 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     actor: str
-    label: str | Promise
     recipients: str = TO_ENTERPRISE
     guards: tuple[Guard, ...] = ()
     effect: Effect | None = None
@@ -82,6 +83,10 @@ class Transition:
     actor_guard: Callable[[Application, Any], str | None] | None = None
     needs_comment: bool = False
     style: str = "primary"
+
+    @property
+    def label(self) -> str | Promise:
+        return ACTION_LABELS[self.action]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +122,7 @@ def not_provincial(application: Application) -> str | None:
 
 
 def publicity_over(application: Application) -> str | None:
-    if application.publicity_ends and timezone.localdate() <= application.publicity_ends:
+    if application.publicity_ends and clock.today() <= application.publicity_ends:
         return _("The publicity runs until %(date)s.") % {"date": application.publicity_ends}
     return None
 
@@ -306,7 +311,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.DRAFT,),
             State.SUBMITTED,
             ENTERPRISE,
-            gettext_lazy("Submit"),
             recipients=TO_LEAD,
             guards=(claim_allowed,),
             effect=submit_effect,
@@ -316,7 +320,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.OFFERED,),
             State.SUBMITTED,
             ENTERPRISE,
-            gettext_lazy("Confirm and claim"),
             recipients=TO_LEAD,
             guards=(claim_allowed,),
             effect=confirm_effect,
@@ -326,7 +329,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SUPPLEMENT,),
             State.RESUBMITTED,
             ENTERPRISE,
-            gettext_lazy("Resubmit"),
             recipients=TO_LEAD,
             guards=(claim_allowed,),
             effect=_submitted,
@@ -336,7 +338,6 @@ TRANSITIONS: dict[str, Transition] = {
             BEFORE_DECISION,
             State.WITHDRAWN,
             ENTERPRISE,
-            gettext_lazy("Withdraw"),
             recipients=TO_LEAD,
             style="outline-danger",
         ),
@@ -345,7 +346,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SUBMITTED, State.RESUBMITTED),
             State.ACCEPTED,
             LEAD,
-            gettext_lazy("Accept (受理)"),
             guards=(claim_allowed,),
             effect=accept_effect,
         ),
@@ -354,7 +354,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SUBMITTED,),
             State.RETURNED,
             LEAD,
-            gettext_lazy("Return (退回)"),
             needs_comment=True,
             style="outline-danger",
         ),
@@ -363,7 +362,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SUBMITTED, State.ACCEPTED, State.RESUBMITTED),
             State.SUPPLEMENT,
             LEAD,
-            gettext_lazy("Ask for a supplement (补正)"),
             needs_comment=True,
             style="outline-primary",
         ),
@@ -372,7 +370,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ACCEPTED,),
             State.COSIGN,
             LEAD,
-            gettext_lazy("Ask for co-review (会签)"),
             recipients=TO_NAMED,
             effect=cosign_effect,
             style="outline-primary",
@@ -382,7 +379,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ACCEPTED, State.COSIGN),
             State.APPROVED,
             LEAD_HEAD,
-            gettext_lazy("Approve"),
             guards=(cosign_answered, claim_allowed),
             effect=approve_effect,
         ),
@@ -391,7 +387,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SIGNOFF,),
             State.APPROVED,
             LEAD_HEAD,
-            gettext_lazy("Sign off the amount (双人复核)"),
             guards=(claim_allowed,),
             effect=sign_off_effect,
             actor_guard=not_the_proposer,
@@ -401,7 +396,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SIGNOFF,),
             State.ACCEPTED,
             LEAD_HEAD,
-            gettext_lazy("Send the amount back for review"),
             recipients=TO_LEAD,
             effect=decline_sign_off_effect,
             actor_guard=not_the_proposer,
@@ -413,7 +407,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.ACCEPTED, State.COSIGN, State.SIGNOFF),
             State.REJECTED,
             LEAD_HEAD,
-            gettext_lazy("Do not support"),
             guards=(cosign_answered,),
             effect=reject_effect,
             needs_comment=True,
@@ -424,7 +417,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.APPROVED,),
             State.PUBLICIZED,
             LEAD,
-            gettext_lazy("Publicise (公示)"),
             guards=(not_provincial,),
             effect=publicize_effect,
         ),
@@ -433,7 +425,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PUBLICIZED,),
             State.ACCEPTED,
             LEAD_HEAD,
-            gettext_lazy("Uphold the objection (review again)"),
             guards=(has_pending_objection,),
             effect=uphold_objection_effect,
             needs_comment=True,
@@ -444,7 +435,6 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PUBLICIZED,),
             State.PUBLICIZED,
             LEAD_HEAD,
-            gettext_lazy("Dismiss the objection"),
             recipients=TO_NOBODY,
             guards=(has_pending_objection,),
             effect=dismiss_objection_effect,
@@ -456,20 +446,10 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PUBLICIZED,),
             State.DISBURSED,
             LEAD,
-            gettext_lazy("Record payment (兑现)"),
             guards=(publicity_over, no_pending_objection),
             effect=disburse_effect,
         ),
     ]
-}
-
-
-# Events that are not transitions of their own.
-EVENT_LABELS = {
-    "create": gettext_lazy("Application started"),
-    "offer": gettext_lazy("Offered without application"),
-    "cosign_answer": gettext_lazy("Co-review answered"),
-    "objection": gettext_lazy("Objection received"),
 }
 
 

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from incentives.rules import _decimal as _number  # None for anything that is not a finite number
+from incentives.rules import to_decimal  # None for anything that is not a finite number
 
 TWO_PLACES = Decimal("0.01")
 
@@ -61,14 +61,14 @@ def bands_problems(bands, *, weight) -> list[str]:
     problems = []
     if not isinstance(bands, list) or not bands:
         return [_("Banded scoring needs at least one band.")]
-    weight = _number(weight)
+    weight = to_decimal(weight)
     spans = []
     for n, band in enumerate(bands, start=1):
         if not isinstance(band, dict):
             problems.append(_("Band %(n)s is not an object with min, max and score.") % {"n": n})
             continue
         low, high = band.get("min"), band.get("max")
-        low_n, high_n = _number(low), _number(high)
+        low_n, high_n = to_decimal(low), to_decimal(high)
         if (low is not None and low_n is None) or (high is not None and high_n is None):
             problems.append(_("Band %(n)s: min and max must be numbers or null.") % {"n": n})
             continue
@@ -76,7 +76,7 @@ def bands_problems(bands, *, weight) -> list[str]:
             problems.append(_("Band %(n)s: min must be below max.") % {"n": n})
         score = band.get("score")
         if score is not None:
-            pair = [_number(s) for s in score] if isinstance(score, list) else []
+            pair = [to_decimal(s) for s in score] if isinstance(score, list) else []
             if len(pair) != 2 or None in pair:
                 problems.append(
                     _("Band %(n)s: score must be a pair of numbers or null.") % {"n": n}
@@ -102,7 +102,7 @@ def units_problems(units, *, cap, weight) -> list[str]:
     for n, unit in enumerate(units, start=1):
         what = unit.get("what") if isinstance(unit, dict) else None
         raw = unit.get("points") if isinstance(unit, dict) else None
-        points = _number(raw)
+        points = to_decimal(raw)
         # points null: 酌情得分 — the assessors give the points, entered as the figure.
         if not what or (raw is not None and (points is None or points < 0)):
             problems.append(
@@ -111,7 +111,7 @@ def units_problems(units, *, cap, weight) -> list[str]:
         elif what in seen:
             problems.append(_("Unit %(what)s is listed twice.") % {"what": what})
         seen.add(what)
-    cap, weight = _number(cap), _number(weight)
+    cap, weight = to_decimal(cap), to_decimal(weight)
     if cap is not None and weight is not None and cap > weight:
         problems.append(_("The cap cannot exceed the indicator's points."))
     return problems
@@ -131,7 +131,7 @@ def classes_problems(classes) -> list[str]:
     problems, previous = [], None
     for n, klass in enumerate(classes, start=1):
         label = klass.get("label") if isinstance(klass, dict) else None
-        minimum = _number(klass.get("min")) if isinstance(klass, dict) else None
+        minimum = to_decimal(klass.get("min")) if isinstance(klass, dict) else None
         if not label or minimum is None:
             problems.append(_("Class %(n)s needs a label and a minimum score.") % {"n": n})
             continue
@@ -149,8 +149,8 @@ def classes_problems(classes) -> list[str]:
 def score_bands(bands, value: Decimal, *, unit: str = "") -> tuple[Decimal | None, str]:
     """The score of a figure under the bands, and how it was reached, in words."""
     shown = f"{_fmt(value)}{unit}"
-    for band in sorted(bands, key=lambda b: _number(b.get("min")) or Decimal("-Infinity")):
-        low, high = _number(band.get("min")), _number(band.get("max"))
+    for band in sorted(bands, key=lambda b: to_decimal(b.get("min")) or Decimal("-Infinity")):
+        low, high = to_decimal(band.get("min")), to_decimal(band.get("max"))
         if (low is None or value >= low) and (high is None or value < high):
             pair = band.get("score")
             span = (
@@ -192,7 +192,7 @@ def score_bands(bands, value: Decimal, *, unit: str = "") -> tuple[Decimal | Non
 def score_units(units, counts: Mapping[str, object], *, cap: Decimal | None) -> tuple[Decimal, str]:
     parts, total = [], Decimal(0)
     for unit in units:
-        n = _number(counts.get(unit["what"])) or Decimal(0)
+        n = to_decimal(counts.get(unit["what"])) or Decimal(0)
         if n <= 0:
             continue
         if unit.get("points") is None:
@@ -218,13 +218,13 @@ def score_units(units, counts: Mapping[str, object], *, cap: Decimal | None) -> 
 def score_indicator(indicator, *, value=None, counts=None) -> tuple[Decimal | None, str, str]:
     """(score, figure as shown, explanation) of one indicator for one figure."""
     if indicator.method == "bands":
-        number = _number(value)
+        number = to_decimal(value)
         if number is None:
             return None, "", _("No figure yet")
         score, how = score_bands(indicator.bands, number, unit=indicator.unit)
         return score, f"{_fmt(number)}{indicator.unit}", how
     if indicator.method == "assessed":
-        number = _number(value)
+        number = to_decimal(value)
         if number is None:
             return None, "", _("No assessment yet")
         if number < 0 or number > indicator.weight:
@@ -240,7 +240,7 @@ def score_indicator(indicator, *, value=None, counts=None) -> tuple[Decimal | No
         return None, "", _("No figure yet")
     cap = indicator.cap if indicator.cap is not None else indicator.weight
     score, how = score_units(indicator.units, counts, cap=cap)
-    shown = "、".join(f"{k} {v}" for k, v in counts.items() if _number(v)) or "0"
+    shown = "、".join(f"{k} {v}" for k, v in counts.items() if to_decimal(v)) or "0"
     return score, shown, how
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dashboard import index
 from incentives.models import PolicyDocument
 from organisations.models import Bureau, Region
 
@@ -167,8 +168,6 @@ class IndexScheme(models.Model):
         return self.name
 
     def clean(self):
-        from dashboard import index
-
         problems = index.classes_problems(self.classes)
         if problems:
             raise ValidationError({"classes": problems})
@@ -248,8 +247,6 @@ class IndexIndicator(models.Model):
         return self.name
 
     def clean(self):
-        from dashboard import index
-
         problems = index.indicator_problems(self)
         if problems:
             raise ValidationError(problems)

@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import yaml
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,9 +31,9 @@ from dashboard.models import (
     TargetValue,
 )
 from incentives.models import PolicyDocument
-from incentives.rules import _decimal as to_decimal
+from incentives.rules import to_decimal
 from organisations.models import Bureau, BureauAlias, Region
-from portal import workbooks
+from portal import clock, workbooks
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "incentives" / "catalogue"
 TARGETS_FILE = DATA_DIR / "targets.yaml"
@@ -45,6 +46,8 @@ LIVE_BY_FACT = {
     "tech_leader": LiveSource.TECH_LEADER,
     "tech_sme_level": LiveSource.TECH_SME,
 }
+# The snapshot's Celery task, queued by its registered name: the task module imports this one.
+SNAPSHOT_TASK = "dashboard.tasks.snapshot_compute"
 PORTAL_SOURCE_BY_KEY = {
     "hitech_count": IndexIndicator.PortalSource.HITECH_COUNT,
     "tech_sme_count": IndexIndicator.PortalSource.TECH_SME_COUNT,
@@ -450,15 +453,13 @@ def district_figures_import(*, scheme: IndexScheme, city: Region, upload, by: Us
 
 def snapshot_request(*, year: int, city: Region | None, by: User | None) -> Snapshot:
     """Queue a fresh snapshot unless one for the same year and city is already waiting."""
-    from dashboard import tasks
-
     waiting = Snapshot.objects.filter(
         year=year, city=city, status__in=[Snapshot.Status.QUEUED, Snapshot.Status.RUNNING]
     ).first()
     if waiting:
         return waiting
     snapshot = Snapshot.objects.create(year=year, city=city, requested_by=by)
-    transaction.on_commit(lambda: tasks.snapshot_compute.delay(snapshot.pk))
+    transaction.on_commit(lambda: current_app.signature(SNAPSHOT_TASK).delay(snapshot.pk))
     return snapshot
 
 
@@ -475,7 +476,7 @@ def snapshot_compute(*, snapshot_id: int, on: datetime.date | None = None) -> Sn
         data = aggregates.compute(
             year=snapshot.year,
             city_id=snapshot.city_id,
-            on=on or timezone.localdate(),
+            on=on or clock.today(),
             progress=progress,
         )
     except Exception as error:
@@ -492,7 +493,7 @@ def snapshot_compute(*, snapshot_id: int, on: datetime.date | None = None) -> Sn
 
 def snapshots_refresh(*, year: int | None = None) -> int:
     """The nightly job: one snapshot per city and one for all cities, for the current year."""
-    year = year or timezone.localdate().year
+    year = year or clock.today().year
     count = 0
     for city in [None, *Region.objects.filter(level=Region.Level.CITY)]:
         snapshot_request(year=year, city=city, by=None)

@@ -25,7 +25,7 @@ from dashboard.forms import (
 )
 from dashboard.models import Snapshot, Target
 from organisations.models import Region
-from portal import workbooks
+from portal import clock, workbooks
 from portal.params import query_id, query_int
 
 
@@ -40,7 +40,7 @@ class FigureEntryRequiredMixin(RoleRequiredMixin):
 def xlsx_response(filename: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
     """A download of (title, header, rows) sheets, written by the portal's one safe writer."""
     return workbooks.workbook_response(
-        filename=f"{filename}-{timezone.localdate()}.xlsx",
+        filename=f"{filename}-{clock.today()}.xlsx",
         sheets=[workbooks.Sheet(title=t, headers=header, rows=rows) for t, header, rows in sheets],
     )
 
@@ -58,7 +58,7 @@ class TargetsView(ViewerRequiredMixin, TemplateView):
     template_name = "dashboard/targets.html"
 
     def get(self, request, *args, **kwargs):
-        today = timezone.localdate()
+        today = clock.today()
         years = selectors.target_years()
         form = DashboardFilterForm(request.GET or None, years=years)
         filters = form.values(default_year=selectors.default_target_year(today))
@@ -132,7 +132,7 @@ class MyTargetsView(FigureEntryRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        today = timezone.localdate()
+        today = clock.today()
         year = selectors.default_target_year(today)
         bureau_id = user.bureau_id if user.role == Role.BUREAU else None
         rows = (
@@ -166,7 +166,7 @@ class TargetFigureView(FigureEntryRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "years": years}
 
     def get_initial(self):
-        return {"year": selectors.default_target_year(timezone.localdate())}
+        return {"year": selectors.default_target_year(clock.today())}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -204,7 +204,7 @@ class SnapshotPageMixin(ViewerRequiredMixin):
     """Reads the latest finished snapshot for the filters; offers to compute one."""
 
     def snapshot_context(self, request):
-        today = timezone.localdate()
+        today = clock.today()
         form = DashboardFilterForm(request.GET or None, years=_snapshot_years(today))
         filters = form.values(default_year=today.year)
         city_id = filters["city"].pk if filters["city"] else None
@@ -316,7 +316,7 @@ class SnapshotRequestView(ViewerRequiredMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        today = timezone.localdate()
+        today = clock.today()
         form = DashboardFilterForm(request.POST, years=_snapshot_years(today), with_bureau=False)
         filters = form.values(default_year=today.year)
         snapshot = services.snapshot_request(
@@ -372,7 +372,7 @@ class IndexView(ViewerRequiredMixin, TemplateView):
     template_name = "dashboard/index.html"
 
     def get(self, request, *args, **kwargs):
-        today = timezone.localdate()
+        today = clock.today()
         scheme = selectors.index_scheme()
         form = DashboardFilterForm(
             request.GET or None, years=_index_years(today), with_bureau=False, city_required=True
@@ -427,7 +427,7 @@ class IndexDistrictView(ViewerRequiredMixin, TemplateView):
     template_name = "dashboard/index_district.html"
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
+        today = clock.today()
         district = get_object_or_404(
             Region.objects.select_related("parent"), pk=kwargs["pk"], level=Region.Level.DISTRICT
         )
@@ -474,7 +474,7 @@ class DistrictFiguresView(FigureEntryRequiredMixin, FormView):
                     )
                     % {"city": self.district.parent.name}
                 )
-            today = timezone.localdate()
+            today = clock.today()
             year = query_int(request.GET.get("year"))
             self.year = year if year in _index_years(today) else today.year
             self.scheme = selectors.index_scheme()
@@ -493,7 +493,7 @@ class DistrictFiguresView(FigureEntryRequiredMixin, FormView):
         return super().get_context_data(
             district=self.district,
             year=self.year,
-            years=_index_years(timezone.localdate()),
+            years=_index_years(clock.today()),
             **kwargs,
         )
 
@@ -523,7 +523,7 @@ class DistrictListView(FigureEntryRequiredMixin, TemplateView):
             districts = districts.filter(parent_id=user.bureau.city_id if user.bureau else None)
         return super().get_context_data(
             districts=districts.order_by("parent__code", "code", "name"),
-            year=timezone.localdate().year,
+            year=clock.today().year,
             **kwargs,
         )
 
@@ -553,9 +553,7 @@ class FiguresImportView(FigureEntryRequiredMixin, FormView):
             return workbooks.workbook_response(
                 filename="district-figures-template.xlsx",
                 sheets=[
-                    services.import_template(
-                        scheme=scheme, city=city, year=timezone.localdate().year
-                    )
+                    services.import_template(scheme=scheme, city=city, year=clock.today().year)
                 ],
             )
         return super().get(request, *args, **kwargs)
@@ -594,7 +592,7 @@ class MonthlyReportView(ViewerRequiredMixin, TemplateView):
     template_name = "dashboard/report.html"
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
+        today = clock.today()
         form = DashboardFilterForm(
             self.request.GET or None, years=_snapshot_years(today), with_bureau=False
         )

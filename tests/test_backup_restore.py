@@ -20,6 +20,7 @@ from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, CaseEvent, EnterpriseFile, Notification
 from enterprises.models import Qualification
+from portal import clock
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.postgres
@@ -106,8 +107,8 @@ def test_a_backup_restores_into_an_empty_database_with_every_case_and_file(
             enterprise=user.enterprise,
             kind="hitech",
             recognition="new",
-            recognized_on=services.today() - datetime.timedelta(days=30),
-            expires_on=services.today() + datetime.timedelta(days=1000),
+            recognized_on=clock.today() - datetime.timedelta(days=30),
+            expires_on=clock.today() + datetime.timedelta(days=1000),
             source="verified",
         )
         application = services.application_start(user=user, item=item)

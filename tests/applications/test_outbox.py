@@ -65,7 +65,8 @@ def test_a_broker_outage_does_not_lose_the_row(reviewer, head, qualified, hitech
     application = services.application_start(user=qualified, item=hitech_item)
     attach_all(application, qualified)
     with mock.patch(
-        "applications.tasks.deliver_notification.delay", side_effect=ConnectionError("redis down")
+        "applications.tasks.deliver_notification.apply_async",
+        side_effect=ConnectionError("redis down"),
     ):
         services.transition(application_id=application.pk, user=qualified, action="submit")
     pending = Notification.objects.filter(application=application)

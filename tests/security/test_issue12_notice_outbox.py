@@ -44,7 +44,7 @@ def enterprise(make_user):
 def broker_down():
     error = OperationalError("Error 111 connecting to redis:6379. Connection refused.")
     return mock.patch.multiple(
-        "applications.tasks.deliver_notification", delay=mock.Mock(side_effect=error)
+        "applications.tasks.deliver_notification", apply_async=mock.Mock(side_effect=error)
     ), mock.patch.multiple("portal.tasks.deliver_email", delay=mock.Mock(side_effect=error))
 
 
