@@ -17,8 +17,6 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from accounts import services as account_services
-from accounts.models import BureauPosition, Role
 from demo.accounts import demo_load
 from organisations import services as organisation_services
 
@@ -119,47 +117,8 @@ def demo_accounts(organisations):
 
 @pytest.fixture
 def make_user(organisations):
-    """Create accounts through the service that the admin and commands use."""
-    from enterprises.models import Enterprise
-    from organisations.models import Bureau, Region
+    """Create accounts the way users and the admin site do (tests/factories.py: ``user``): an
+    enterprise account without an enterprise comes with a newly registered one."""
+    from tests import factories
 
-    counter = iter(range(10_000))
-
-    def make(
-        role: str,
-        *,
-        bureau_position: str = "",
-        city: str = "唐山市",
-        bureau_name: str = "市科学技术局",
-        enterprise=None,
-        password: str = "correct-horse-42",
-        **extra,
-    ):
-        n = next(counter)
-        kwargs = {}
-        if role == Role.ENTERPRISE:
-            if enterprise is None:
-                from portal.validators import credit_code_check_character, org_code_check_character
-
-                org8 = f"MA{n:06d}"
-                first17 = "91130200" + org8 + org_code_check_character(org8)
-                enterprise = Enterprise.objects.create(
-                    credit_code=first17 + credit_code_check_character(first17),
-                    name=f"测试企业{n}",
-                    city=Region.objects.get(name=city, level=Region.Level.CITY),
-                )
-            kwargs["enterprise"] = enterprise
-        if role == Role.BUREAU:
-            kwargs["bureau"] = Bureau.objects.get(city__name=city, name=bureau_name)
-            kwargs["bureau_position"] = bureau_position or BureauPosition.REVIEWER
-        user = account_services.user_save(
-            username=extra.pop("username", f"user{n}"),
-            password=password,
-            role=role,
-            **kwargs,
-            **extra,
-        )
-        user.raw_password = password
-        return user
-
-    return make
+    return factories.user

@@ -19,8 +19,8 @@ from django.db import connection
 from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, CaseEvent, EnterpriseFile, Notification
-from enterprises.models import Qualification
 from portal import clock
+from tests import factories
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.postgres
@@ -103,8 +103,8 @@ def test_a_backup_restores_into_an_empty_database_with_every_case_and_file(
     reviewer = make_user(Role.BUREAU, bureau_position=BureauPosition.REVIEWER, email="s@k.example")
     for n in range(2):
         user = make_user(Role.ENTERPRISE, is_enterprise_admin=True, email=f"cfo{n}@qiye.example")
-        Qualification.objects.create(
-            enterprise=user.enterprise,
+        factories.qualification(
+            user.enterprise,
             kind="hitech",
             recognition="new",
             recognized_on=clock.today() - datetime.timedelta(days=30),

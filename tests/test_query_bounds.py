@@ -12,9 +12,9 @@ from django.urls import reverse
 from accounts.models import BureauPosition, Role
 from applications.models import Application
 from applications.services import routing_bureaus
-from enterprises.models import Qualification
 from incentives import matching
 from incentives.models import EnterpriseNotice, IncentiveItem
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 ITEM = "ts2019-hitech-new"
@@ -38,8 +38,8 @@ def world(make_user):
             other = make_user(Role.ENTERPRISE).enterprise
             for enterprise in (other, user.enterprise if n == 1 else None):
                 if enterprise is not None:
-                    Qualification.objects.create(
-                        enterprise=enterprise,
+                    factories.qualification(
+                        enterprise,
                         kind="hitech",
                         recognition="new",
                         recognized_on=today - datetime.timedelta(days=30),

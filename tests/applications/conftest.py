@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import BureauPosition, Role
 from applications import services
-from enterprises.models import Qualification
 from incentives.models import IncentiveItem
+from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -29,8 +29,8 @@ def qualified(make_user):
     """An enterprise admin whose enterprise newly holds a 高企 certificate (e-mail set)."""
     user = make_user(Role.ENTERPRISE, is_enterprise_admin=True, email="cfo@qiye.example.cn")
     today = datetime.date.today()
-    Qualification.objects.create(
-        enterprise=user.enterprise,
+    factories.qualification(
+        user.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=30),

@@ -12,8 +12,8 @@ from django.db import connection
 from accounts.models import BureauPosition, Role
 from applications import services
 from applications.models import Application, ItemBudget, State
-from enterprises.models import Qualification
 from incentives.models import Grant, IncentiveItem
+from tests import factories
 from tests.applications.conftest import attach_all
 
 pytestmark = pytest.mark.postgres
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.postgres
 def _accepted_case(make_user, reviewer, item):
     user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
     today = datetime.date.today()
-    Qualification.objects.create(
-        enterprise=user.enterprise,
+    factories.qualification(
+        user.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=10),
@@ -118,8 +118,8 @@ def test_parallel_submissions_of_one_application_submit_it_once(transactional_db
     item = IncentiveItem.objects.get(key="ts2019-hitech-new")
     user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
     today = datetime.date.today()
-    Qualification.objects.create(
-        enterprise=user.enterprise,
+    factories.qualification(
+        user.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=10),

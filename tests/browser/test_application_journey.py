@@ -41,15 +41,15 @@ def test_apply_supplement_cosign_approve_publicize_pay(
     from accounts.models import Role
     from applications.models import Application
     from demo import accounts as demo_accounts
-    from enterprises.models import Qualification
     from organisations.models import Bureau
+    from tests import factories
 
     call_command("load_catalogue", verbosity=0)
     accounts = {a["username"]: a for a in demo_accounts.demo_load()}
     qiye = accounts["qiye"]["user"]
     today = datetime.date.today()
-    Qualification.objects.create(
-        enterprise=qiye.enterprise,
+    factories.qualification(
+        qiye.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=20),

@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from applications.models import Application, State
 from demo import dashboard as demo_dashboard
-from enterprises.models import Enterprise
 from incentives.models import IncentiveItem
 from organisations.models import Bureau, Region
+from tests import factories
 from tests.browser.conftest import SCREENSHOTS
-from tests.portal.helpers import credit_code
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +35,7 @@ def _cases(recorder):
     bureau = Bureau.objects.get(city=tangshan, name="市科学技术局")
     today = timezone.localdate()
     for n in range(6):
-        firm = Enterprise.objects.create(
-            credit_code=credit_code(700_000 + n),
-            name=f"看板浏览器企业{n}",
-            city=tangshan,
-            district=district,
-        )
+        firm = factories.enterprise(city=tangshan, district=district, name=f"看板浏览器企业{n}")
         submitted = today - datetime.timedelta(days=10 + 7 * n)
         paid = n % 2 == 0
         case = Application.objects.create(

@@ -1,6 +1,6 @@
-"""Fixtures for the dashboard: enterprises placed in a district with qualifications, cases built
-with known dates and amounts (written directly, the way the demo does, so the dates can lie in
-the past), and viewers of each role."""
+"""Fixtures for the dashboard: enterprises registered in a district with qualifications (through
+the services, tests/factories.py), cases built with known dates and amounts (written directly, the
+way the demo does, so the dates can lie in the past), and viewers of each role."""
 
 import datetime
 from decimal import Decimal
@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from applications.models import Application, ItemBudget, State
-from enterprises.models import Enterprise, Qualification
 from incentives.models import IncentiveItem
 from organisations.models import Bureau, Region
-from tests.portal.helpers import credit_code
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -40,21 +39,17 @@ def other_district(tangshan):
 
 @pytest.fixture
 def make_enterprise():
+    """A registered enterprise of ``city`` (in its first district unless one is given) holding
+    the ``(kind, recognized_on, expires_on)`` qualifications."""
     serial = iter(range(500_000, 600_000))
 
     def make(*, city, district=None, qualifications=()):
-        enterprise = Enterprise.objects.create(
-            credit_code=credit_code(next(serial)),
-            name=f"看板测试企业{next(serial)}",
-            city=city,
-            district=district,
+        enterprise = factories.enterprise(
+            city=city, district=district, name=f"看板测试企业{next(serial)}"
         )
         for kind, recognized_on, expires_on in qualifications:
-            Qualification.objects.create(
-                enterprise=enterprise,
-                kind=kind,
-                recognized_on=recognized_on,
-                expires_on=expires_on,
+            factories.qualification(
+                enterprise, kind=kind, recognized_on=recognized_on, expires_on=expires_on
             )
         return enterprise
 

@@ -11,9 +11,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from enterprises.models import Qualification
 from incentives import caching
 from incentives.models import IncentiveItem
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -74,8 +74,8 @@ def test_languages_and_queries_are_cached_apart(client):
 def test_an_enterprise_user_gets_their_own_apply_button(client, make_user):
     visit(client, "/policies/ts2019-hitech-new/")  # cached for the public
     user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
-    Qualification.objects.create(
-        enterprise=user.enterprise,
+    factories.qualification(
+        user.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=datetime.date.today() - datetime.timedelta(days=10),

@@ -3,14 +3,12 @@ claim-dependent figures, limits, notices. (That every path stores the same rows 
 catalogue is test_matching_agreement's.)"""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.utils import translation
 
-from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives import matching
 from incentives.models import (
     CrossItemLimit,
@@ -20,8 +18,7 @@ from incentives.models import (
     Match,
     RecomputeJob,
 )
-from organisations.models import Region
-from portal.validators import credit_code_check_character, org_code_check_character
+from tests import factories
 
 ON = datetime.date(2026, 6, 30)
 pytestmark = pytest.mark.django_db
@@ -33,26 +30,13 @@ def chinese():
         yield
 
 
-SERIAL = itertools.count(1)
-
-
-def enterprise(city="唐山市", **fields):
-    n = next(SERIAL)
-    org8 = f"MT{n:06d}"
-    region = Region.objects.get(name=city)
-    first17 = "9" + "1" + (region.code or "130200") + org8 + org_code_check_character(org8)
-    return Enterprise.objects.create(
-        credit_code=first17 + credit_code_check_character(first17),
-        name=f"匹配测试{n}",
-        city=region,
-        district=region.children.first(),
-        **fields,
-    )
+def enterprise(city="唐山市"):
+    return factories.enterprise(city=city)
 
 
 def hitech(e, *, recognized_on=datetime.date(2026, 3, 1), recognition="new", years=3):
-    return Qualification.objects.create(
-        enterprise=e,
+    return factories.qualification(
+        e,
         kind="hitech",
         recognition=recognition,
         recognized_on=recognized_on,
@@ -97,9 +81,7 @@ def test_missing_figures_ask_for_exactly_those_facts():
     m = match(e, "ts2023-rd-post-subsidy")
     assert m.status == "missing_information"
     assert m.missing == ["rd_expense"]
-    YearlyFigures.objects.create(
-        enterprise=e, year=2025, rd_expense=Decimal(1_200_000), revenue=Decimal(30_000_000)
-    )
+    factories.figures(e, 2025, rd_expense=Decimal(1_200_000), revenue=Decimal(30_000_000))
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
     assert match(e, "ts2023-rd-post-subsidy").status in ("eligible", "likely_eligible")
 
@@ -183,9 +165,7 @@ def test_yearly_cap_counts_what_was_already_granted():
 def test_exclusive_group_keeps_only_the_highest():
     e = enterprise()
     hitech(e)
-    Qualification.objects.create(
-        enterprise=e, kind="hitech_pool", recognized_on=datetime.date(2026, 1, 1)
-    )
+    factories.qualification(e, kind="hitech_pool", recognized_on=datetime.date(2026, 1, 1))
     items = IncentiveItem.objects.filter(key__in=["ts2019-hitech-new", "ts2019-hitech-pool"])
     limit = CrossItemLimit.objects.create(
         key="test-ex", document=items[0].measure.document, kind="exclusive", note="就高"
@@ -201,7 +181,7 @@ def test_exclusive_group_keeps_only_the_highest():
 def test_newly_eligible_enterprise_is_told_once_in_app_and_by_mail(
     make_user, django_capture_on_commit_callbacks
 ):
-    user = make_user("enterprise", email="boss@qiye.example.cn")
+    user = make_user("enterprise", is_enterprise_admin=True, email="boss@qiye.example.cn")
     e = user.enterprise
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
     hitech(e)

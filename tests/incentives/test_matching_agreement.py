@@ -23,18 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from demo.enterprises import demo_enterprises_load
-from enterprises.models import Enterprise, Qualification, QualificationKind, YearlyFigures
+from enterprises import schema
+from enterprises.models import Enterprise, QualificationKind
 from incentives import facts as fact_readers
 from incentives import matching, matching_bulk, plans, services
 from incentives.calculator import calculate
 from incentives.engine import ItemSpec, condition_outcome, evaluate_item
 from incentives.matching import condition_outcome_expression, item_verdicts_sql
 from incentives.models import IncentiveItem, Match
-from organisations.models import Region
-from portal.validators import credit_code_check_character, org_code_check_character
+from tests import factories
 
 ON = datetime.date(2026, 6, 30)
-COUNTER = itertools.count()
 KINDS = [k.value for k in QualificationKind]
 LEVELS = ["national", "provincial", "city"]
 
@@ -91,15 +90,8 @@ profiles = st.fixed_dictionaries(
 
 
 def make_enterprise(data) -> Enterprise:
-    n = next(COUNTER)
-    org8 = f"HY{n:06d}"
-    first17 = "91130200" + org8 + org_code_check_character(org8)
-    city = Region.objects.get(name="唐山市")
-    enterprise = Enterprise.objects.create(
-        credit_code=first17 + credit_code_check_character(first17),
-        name=f"性质测试{n}",
-        city=city,
-        district=city.children.first(),
+    enterprise = factories.enterprise(
+        city="唐山市",
         **{
             k: data[k]
             for k in ("ownership", "scale", "is_above_scale", "employees", "founded_on", "industry")
@@ -118,8 +110,8 @@ def make_enterprise(data) -> Enterprise:
                 if not (q["recognized_on"].month == 2 and q["recognized_on"].day == 29)
                 else q["recognized_on"] + datetime.timedelta(days=365 * q["valid_years"])
             )
-        Qualification.objects.create(
-            enterprise=enterprise,
+        factories.qualification(
+            enterprise,
             kind=q["kind"],
             level=q["level"],
             recognition=q["recognition"],
@@ -128,7 +120,7 @@ def make_enterprise(data) -> Enterprise:
             moved_in_from_other_province=q["moved_in"],
         )
     for year, values in data["figures"].items():
-        YearlyFigures.objects.create(enterprise=enterprise, year=year, **values)
+        factories.figures(enterprise, year, **values)
     return enterprise
 
 
@@ -290,44 +282,32 @@ def _cents(value):
 
 def _transplant(source: Enterprise, *, city: str, institution: bool, n: int) -> Enterprise:
     """A copy of a drawn profile in another city, as a company or an institution (事业单位)."""
-    region = Region.objects.get(name=city)
-    org8 = f"AG{n:06d}"
-    first17 = ("12" if institution else "91") + region.code + org8 + org_code_check_character(org8)
-    copy = Enterprise.objects.create(
-        credit_code=first17 + credit_code_check_character(first17),
+    copy = factories.enterprise(
+        city=city,
+        kind=factories.INSTITUTION if institution else factories.COMPANY,
         name=f"一致性{'单位' if institution else '企业'}{n}",
-        city=region,
-        district=region.children.order_by("code").first(),
         **{
             f: getattr(source, f)
             for f in ("industry", "ownership", "scale", "is_above_scale", "employees", "founded_on")
         },
     )
     for q in source.qualifications.all():
-        Qualification.objects.create(
-            enterprise=copy,
+        factories.qualification(
+            copy,
             **{
                 f: getattr(q, f)
-                for f in ("kind", "level", "recognition", "recognized_on", "expires_on")
-            },
-            moved_in_from_other_province=q.moved_in_from_other_province,
-        )
-    for y in source.yearly_figures.all():
-        YearlyFigures.objects.create(
-            enterprise=copy,
-            year=y.year,
-            **{
-                f: getattr(y, f)
                 for f in (
-                    "revenue",
-                    "rd_expense",
-                    "rd_super_deduction",
-                    "tax_paid",
-                    "tech_contract_turnover",
-                    "invention_patents_granted",
+                    "kind",
+                    "level",
+                    "recognition",
+                    "recognized_on",
+                    "expires_on",
+                    "moved_in_from_other_province",
                 )
             },
         )
+    for y in source.yearly_figures.all():
+        factories.figures(copy, y.year, **{f: getattr(y, f) for f in schema.names(schema.YEARLY)})
     return copy
 
 

@@ -3,22 +3,20 @@ time, nothing written when nothing changed, only what changed written after an e
 scope removed, notices once."""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
-from enterprises.models import Enterprise, Qualification, YearlyFigures
+from enterprises import services as enterprise_services
 from incentives import matching, matching_bulk
 from incentives.models import EnterpriseNotice, Match
 from organisations.models import Region
-from portal.validators import credit_code_check_character, org_code_check_character
+from tests import factories
 
 ON = datetime.date(2026, 6, 30)
 # COPY, arrays and ON CONFLICT … EXCLUDED: the bulk path is PostgreSQL's (SQLite goes item by item).
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
-SERIAL = itertools.count(1)
 FIELDS = [
     "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons",
     "missing", "failed", "limited_amount", "limited_maximum", "limit_notes", "excluded", "rule",
@@ -33,30 +31,18 @@ def chinese():
 
 
 def enterprise(city="唐山市", *, institution=False, revenue=None, hitech=True):
-    n = next(SERIAL)
-    org8 = f"MB{n:06d}"
-    region = Region.objects.get(name=city)
-    first17 = ("12" if institution else "91") + (region.code or "130200") + org8
-    first17 += org_code_check_character(org8)
-    e = Enterprise.objects.create(
-        credit_code=first17 + credit_code_check_character(first17),
-        name=f"批量匹配{n}",
-        city=region,
-        district=region.children.first(),
-        employees=50,
-    )
+    kind = factories.INSTITUTION if institution else factories.COMPANY
+    e = factories.enterprise(city=city, kind=kind, employees=50)
     if hitech:
-        Qualification.objects.create(
-            enterprise=e,
+        factories.qualification(
+            e,
             kind="hitech",
             recognition="new",
             recognized_on=datetime.date(2026, 3, 1),
             expires_on=datetime.date(2029, 3, 1),
         )
     if revenue is not None:
-        YearlyFigures.objects.create(
-            enterprise=e, year=2025, revenue=Decimal(revenue), rd_expense=Decimal(revenue) / 20
-        )
+        factories.figures(e, 2025, revenue=Decimal(revenue), rd_expense=Decimal(revenue) / 20)
     return e
 
 
@@ -105,7 +91,13 @@ def test_a_second_run_writes_nothing_and_changes_nothing(city):
 
 def test_after_an_edit_only_the_rows_whose_inputs_changed_are_written(city):
     matching_bulk.full_recompute(on=ON)
-    YearlyFigures.objects.filter(enterprise=city[0]).update(rd_expense=Decimal(9_000_000))
+    enterprise_services.yearly_figures_save(
+        enterprise=city[0],
+        by=factories.admin_of(city[0]),
+        figures=city[0].yearly_figures.get(),
+        year=2025,
+        values={"rd_expense": Decimal(9_000_000)},
+    )
     outcome = matching_bulk.full_recompute(on=ON)
     assert 0 < outcome.written < 80
     after = snapshot(city)
@@ -132,6 +124,7 @@ def match_reasons(e):
 def test_rows_out_of_scope_are_removed_when_an_enterprise_moves(city):
     matching_bulk.full_recompute(on=ON)
     mover = city[0]
+    # No service moves an enterprise (city and district are fixed when it registers).
     mover.city = Region.objects.get(name="鹤壁市")
     mover.district = mover.city.children.first()
     mover.save()

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from enterprises.models import Qualification, YearlyFigures
 from incentives import matching
 from incentives.models import EnterpriseNotice, Match, RecomputeJob
 from organisations.models import Region
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 def enterprise_user(make_user):
     user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
     today = datetime.date.today()
-    Qualification.objects.create(
-        enterprise=user.enterprise,
+    factories.qualification(
+        user.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=today - datetime.timedelta(days=40),
@@ -71,21 +71,15 @@ def test_other_roles_cannot_open_my_policies(client, make_user):
 def test_a_profile_change_recomputes_the_matches(
     enterprise_user, django_capture_on_commit_callbacks
 ):
-    from enterprises import services as enterprise_services
-
     enterprise = enterprise_user.enterprise
     assert (
         Match.objects.get(enterprise=enterprise, item__key="ts2023-rd-post-subsidy").status
         == "missing_information"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        YearlyFigures.objects.create(
-            enterprise=enterprise,
-            year=datetime.date.today().year - 1,
-            rd_expense=2_000_000,
-            revenue=40_000_000,
+        factories.figures(
+            enterprise, datetime.date.today().year - 1, rd_expense=2_000_000, revenue=40_000_000
         )
-        enterprise_services.enterprise_profile_changed(enterprise=enterprise)
     assert (
         Match.objects.get(enterprise=enterprise, item__key="ts2023-rd-post-subsidy").status
         != "missing_information"

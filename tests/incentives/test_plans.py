@@ -4,7 +4,6 @@ built once per catalogue version."""
 
 import dataclasses
 import datetime
-import itertools
 
 import pytest
 from django.utils import translation
@@ -14,11 +13,10 @@ from incentives import plans
 from incentives.engine import ItemVerdict
 from incentives.models import AwardRule, IncentiveItem, PolicyDocument
 from organisations.models import Region
-from portal.validators import credit_code_check_character, org_code_check_character
+from tests import factories
 
 ON = datetime.date(2026, 6, 30)
 pytestmark = pytest.mark.django_db
-SERIAL = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -28,16 +26,13 @@ def chinese():
 
 
 def organisation(city: str, *, institution: bool = False) -> Enterprise:
-    n = next(SERIAL)
-    org8 = f"PL{n:06d}"
+    kind = factories.INSTITUTION if institution else factories.COMPANY
     region = Region.objects.get(name=city)
-    division = region.code or "130200"  # 示例市 has no code of its own
-    first17 = ("12" if institution else "91") + division + org8 + org_code_check_character(org8)
+    if region.children.exists():
+        return factories.enterprise(city=region, kind=kind)
+    # 示例市 has no districts, so nobody can register there; the plans must still place it.
     return Enterprise.objects.create(
-        credit_code=first17 + credit_code_check_character(first17),
-        name=f"计划测试{n}",
-        city=region,
-        district=region.children.first(),
+        credit_code=factories.credit_code(kind=kind), name=f"计划测试{city}", city=region
     )
 
 

@@ -104,6 +104,17 @@ def stop_worker(worker) -> None:
     print(f"\n--- Celery worker log ({worker.log_path}) ---\n{worker.log_path.read_text()[-4000:]}")
 
 
+def broker_idle(broker_url: str, queue: str = "celery") -> bool:
+    """Whether the broker holds no task at all: none waiting in the queue and none handed to a
+    worker and not yet acknowledged. Tasks are acknowledged late, so that covers a task running
+    and a retry the worker holds for later (its countdown)."""
+    client = redis.Redis.from_url(broker_url)
+    waiting = sum(
+        client.llen(key) for key in client.scan_iter(match=f"{queue}*", _type="list")
+    )  # the queue and its priority lists
+    return waiting == 0 and client.hlen("unacked") == 0
+
+
 def use_broker(monkeypatch, broker_url: str) -> None:
     """The test process publishes to this broker instead of running tasks eagerly. The app's
     connection pools remember the broker they were made for, so they are made afresh."""

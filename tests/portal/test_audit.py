@@ -78,7 +78,7 @@ def test_case_steps_and_an_admin_edit_appear_in_time_order_with_who_and_what(
     assert submit < edit < accept
 
     assert application.reference in rows[submit].object
-    assert rows[submit].who == qualified.username
+    assert rows[submit].who == f"{qualified.full_name} ({qualified.username})"
     assert rows[accept].who == reviewer.username
     assert rows[accept].action == str(workflow.TRANSITIONS["accept"].label)
 

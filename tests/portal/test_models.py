@@ -1,5 +1,8 @@
 """Invariants the database itself keeps."""
 
+# Rows are written with objects.create on purpose here: the services refuse these states before the
+# database sees them, and these tests are about the database's own constraints.
+
 import pytest
 from django.db import IntegrityError, transaction
 

@@ -15,9 +15,9 @@ from kombu.exceptions import OperationalError
 from accounts.models import Role
 from applications import notifications
 from applications.models import Notification
-from enterprises.models import Qualification
 from incentives import matching
 from incentives.models import EnterpriseNotice
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 6, 30)
@@ -30,8 +30,8 @@ def enterprise(make_user):
     boss = make_user(Role.ENTERPRISE, email="boss@qiye.example.cn")
     make_user(Role.ENTERPRISE, enterprise=boss.enterprise, email="cfo@qiye.example.cn")
     matching.enterprise_recompute(enterprise_id=boss.enterprise_id, on=ON)
-    Qualification.objects.create(
-        enterprise=boss.enterprise,
+    factories.qualification(
+        boss.enterprise,
         kind="hitech",
         recognition="new",
         recognized_on=datetime.date(2026, 3, 1),
