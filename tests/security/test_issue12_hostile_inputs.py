@@ -6,7 +6,7 @@ is tried out of range; the JSON API is sent hostile bodies (nesting past the rec
 numbers past a double, NUL, wrong types, non-JSON, a 1 MB string). The answer must be below 500,
 and where a filter was ignored the page says so.
 
-The values are fixed rather than drawn (the hypothesis fuzzing in test_forms_fuzz.py did not
+The values are fixed rather than drawn (the hypothesis fuzzing in tests/security/fuzz/ did not
 happen on ``city=99999999999999999999``): each is a case someone has sent or will send.
 """
 
