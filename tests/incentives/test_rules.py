@@ -247,6 +247,11 @@ def test_a_capped_rate_never_pays_above_the_cap_or_below_zero(base, rate, cap):
     )
 )
 def test_any_rule_is_either_refused_or_evaluates(rule):
+    """Whatever the dictionary, a rule validate_rule accepts evaluates without an exception, and
+    one it refuses is refused by evaluate_rule too (RuleError, never another error)."""
     problems = validate_rule(rule, declared=DECLARED)
-    if not problems:
+    if problems:
+        with pytest.raises(RuleError):
+            evaluate_rule(rule, {"contract_amount": 1000}, declared=DECLARED)
+    else:
         evaluate_rule(rule, {"contract_amount": 1000}, declared=DECLARED)

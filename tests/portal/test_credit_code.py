@@ -18,6 +18,7 @@ REAL_CODES = ["914403001922038216", "91330100716105852F"]
 
 @pytest.mark.parametrize("code", REAL_CODES)
 def test_real_codes_pass(code):
+    """Passes if no exception: validate_credit_code raises ValidationError for a code it refuses."""
     validate_credit_code(code)
 
 
@@ -65,6 +66,8 @@ def valid_codes(draw):
 
 @given(valid_codes())
 def test_any_code_built_by_the_rules_passes(code):
+    """Passes if no exception: every code built by GB 32100's rules is accepted (the validator
+    raises ValidationError for a code it refuses)."""
     validate_credit_code(code)
 
 

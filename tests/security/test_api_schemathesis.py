@@ -200,3 +200,6 @@ def test_api_operation_never_fails_and_keeps_to_its_schema(label, api_schema, ma
         )
 
     run()
+    # Each response was checked by validate_response (it raises on a failed check); this says
+    # the checks did run.
+    assert CASES[label] > 0, f"no request was generated for {label}"

@@ -44,6 +44,7 @@ def test_the_validator_refuses_control_and_direction_characters(char):
 
 @pytest.mark.parametrize("name", GOOD)
 def test_the_validator_passes_ordinary_names(name):
+    """Passes if no exception: validate_plain_text raises ValidationError for a text it refuses."""
     validate_plain_text(name)
 
 
