@@ -5,7 +5,6 @@ import io
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -13,6 +12,7 @@ from django.views.generic import TemplateView
 from accounts.access import RoleRequiredMixin
 from accounts.models import Role
 from audit import log
+from portal import clock
 
 
 class AuditExportForm(forms.Form):
@@ -57,7 +57,7 @@ class AuditExportView(RoleRequiredMixin, TemplateView):
         since, until, format = (form.cleaned_data[key] for key in ("since", "until", "format"))
         buffer = io.BytesIO()
         log.audit_export(stream=buffer, format=format, since=since, until=until)
-        name = f"audit-log-{since or 'start'}-to-{until or timezone.localdate()}.{format}"
+        name = f"audit-log-{since or 'start'}-to-{until or clock.today()}.{format}"
         response = HttpResponse(buffer.getvalue(), content_type=log.CONTENT_TYPES[format])
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response

@@ -20,6 +20,7 @@ from django.utils import timezone
 from applications import ledger, services
 from applications.models import GRANTED_STATES, Application, CaseEvent, ItemBudget, State
 from incentives.models import Grant, Match, MatchStatus
+from portal import clock
 
 PREFIX = "DEMO"
 # (final state, share): most cases are paid or on their way; some are refused or withdrawn.
@@ -68,7 +69,7 @@ def demo_cases_load(*, recorder, count: int = 160, seed: int = 7, today=None) ->
     """Create the demo cases unless they exist; returns how many were created."""
     if Application.objects.filter(reference__startswith=PREFIX).exists():
         return 0
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rng = random.Random(seed)  # noqa: S311 - invented demo data, not secrets
     calendar = services.calendar()
     # Enterprises that qualify (or likely do: a reviewer judges the rest) for money.

@@ -7,11 +7,10 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from django.utils import timezone
-
 from dashboard import selectors, services
 from dashboard.models import IndexIndicator, Target, TargetFigure
 from organisations.models import Region
+from portal import clock
 
 DEMO_SOURCE = "演示数据"
 # Ranges the invented figures are drawn from, per banded indicator (the scheme's units).
@@ -40,7 +39,7 @@ def demo_figures_load(*, recorder, city_name: str = "唐山市", seed: int = 11)
     if TargetFigure.objects.filter(source=DEMO_SOURCE).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 - invented demo data, not secrets
-    year = timezone.localdate().year
+    year = clock.today().year
     scheme = selectors.index_scheme()
     written = 0
     city = Region.objects.filter(name=city_name, level=Region.Level.CITY).first()

@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from demo.accounts import DEMO_ENTERPRISE
 from demo.profiles import Plan, ProfileGenerator, demo_account_plan
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations.models import Region
+from portal import clock
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_enterprises.yaml"
 CITY_SHARES = {"唐山市": 45, "廊坊市": 30, "鹤壁市": 25}
@@ -58,7 +58,7 @@ def demo_enterprises_load(
     Qualifications recognised after `today` (by default the current date) are left out. Other
     enterprises are not touched; a demo enterprise's rows that the plan does not name are removed.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     cities = sorted(
         Region.objects.filter(level=Region.Level.CITY, name__in=CITY_SHARES),

@@ -5,7 +5,6 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountFieldsMixin, full_name_field, username_field
@@ -13,6 +12,7 @@ from enterprises import schema, services
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations import selectors as organisation_selectors
 from organisations.models import Region
+from portal import clock
 from portal.validators import validate_credit_code, validate_plain_text
 
 
@@ -138,7 +138,7 @@ class YearlyFiguresForm(forms.ModelForm):
     def __init__(self, *args, enterprise: Enterprise, **kwargs):
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
-        this_year = timezone.localdate().year
+        this_year = clock.today().year
         year = self.fields["year"]
         year.validators += [MinValueValidator(1949), MaxValueValidator(this_year)]
         year.widget.attrs.update(min=1949, max=this_year)

@@ -41,7 +41,7 @@ from incentives.match_limits import GOOD, apply_cross_item_limits
 from incentives.models import EnterpriseNotice, IncentiveItem, Match, RecomputeJob
 from incentives.plans import ItemPlan
 from incentives.signals import enterprise_mail_due
-from portal.clock import today
+from portal import clock
 
 MATCH_FIELDS = [
     "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons", "missing",
@@ -274,7 +274,7 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
 def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None) -> int:
     """One enterprise against every item whose plan serves it (its city's and its province's,
     for its kind of organisation), in Python."""
-    on = on or today()
+    on = on or clock.today()
     enterprise = (
         Enterprise.objects.select_related("city", "district")
         .prefetch_related("qualifications", "yearly_figures")
@@ -300,7 +300,7 @@ def item_recompute(
     *, item_id: int, on: datetime.date | None = None, limits: bool = True, email: bool = True
 ) -> int:
     """One item against every enterprise its plan serves, in SQL."""
-    on = on or today()
+    on = on or clock.today()
     plan = item_plans.plans().get(item_id)
     if plan is None:  # deleted since the task was queued (its matches went with it)
         return 0
@@ -323,7 +323,7 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
 def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None) -> int:
     """Every enterprise against every item it may claim, streamed in chunks of enterprises
     (``matching_bulk``); progress is written to the job as it goes. Returns the rows in scope."""
-    on = on or today()
+    on = on or clock.today()
     job = RecomputeJob.objects.filter(pk=job_id).first() if job_id else None
     total = Enterprise.objects.count()
     # Small runs go one enterprise at a time, so that progress shows; big ones in chunks.
@@ -377,7 +377,7 @@ def _all_recompute_by_item(*, on: datetime.date, job, steps: int) -> int:
 
 def windows_notify(*, on: datetime.date | None = None) -> int:
     """Tell each enterprise once when the window of an item it qualifies for is open."""
-    on = on or today()
+    on = on or clock.today()
     open_items = IncentiveItem.objects.filter(window_opens__lte=on).filter(
         Q(window_closes__isnull=True) | Q(window_closes__gte=on)
     )

@@ -13,7 +13,7 @@ from incentives import selectors, services
 from incentives.engine import VERDICT_LABELS, requirement_text
 from incentives.models import AssignmentRole, IncentiveItem
 from incentives.rules import describe_rule, format_wan, rule_in_effect
-from portal.clock import today
+from portal import clock
 
 
 def _condition_line(condition, declared) -> str:
@@ -91,7 +91,7 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
         status: MatchGroup(status, str(VERDICT_LABELS[status])) for status in selectors.STATUS_ORDER
     }
     information = MatchGroup("information", _("Policy information"))
-    on = today()
+    on = clock.today()
     for row in rows:
         row.missing_labels = [
             (facts_declared.get(key) or {}).get("label", key) for key in row.missing or []

@@ -16,7 +16,7 @@ from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
 from incentives.plans import plan_for
 from incentives.presentation import group_results, present_items
 from organisations.models import Bureau
-from portal.clock import today
+from portal import clock
 
 
 class CatalogueView(ListView):
@@ -29,7 +29,7 @@ class CatalogueView(ListView):
     context_object_name = "items"
 
     def get(self, request, *args, **kwargs):
-        on = today()
+        on = clock.today()
 
         def render():
             self.object_list = self.get_queryset()
@@ -41,11 +41,11 @@ class CatalogueView(ListView):
     def get_queryset(self):
         self.form = CatalogueFilterForm(self.request.GET or None)
         filters = self.form.filters() if self.request.GET else selectors.CatalogueFilters()
-        return selectors.items_search(filters=filters, on=today())
+        return selectors.items_search(filters=filters, on=clock.today())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        present_items(context["items"], on=today())
+        present_items(context["items"], on=clock.today())
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(form=self.form, query=query.urlencode())
@@ -74,7 +74,7 @@ class ItemDetailView(DetailView):
         if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
             page = render()
         else:
-            key = caching.content_key(request, on=today(), variant="public")
+            key = caching.content_key(request, on=clock.today(), variant="public")
             page = caching.cached_content(key, render)
         return TemplateResponse(
             request,
@@ -88,7 +88,7 @@ class ItemDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         item = self.object
-        present_items([item], on=today(), detail=True)
+        present_items([item], on=clock.today(), detail=True)
         context["responsible"] = selectors.item_bureaus(item, AssignmentRole.RESPONSIBLE)
         context["cooperate"] = selectors.item_bureaus(item, AssignmentRole.COOPERATE)
         user = self.request.user
@@ -117,7 +117,7 @@ class DocumentDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         measures = list(selectors.document_measures(document=self.object))
         items = [item for measure in measures for item in measure.items.all()]
-        present_items(items, on=today(), with_bureaus=False)
+        present_items(items, on=clock.today(), with_bureaus=False)
         context["measures"] = measures
         context["item_count"] = len(items)
         return context
@@ -131,7 +131,7 @@ class BureauDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         items = list(selectors.bureau_led_items(bureau=self.object))
-        present_items(items, on=today())
+        present_items(items, on=clock.today())
         context["items"] = items
         return context
 
@@ -169,7 +169,7 @@ class CalculatorView(TemplateView):
         form = CalculatorForm(request.GET or None)
         groups = None
         if request.GET and form.is_valid():
-            on = today()
+            on = clock.today()
             results = calculate(city=form.cleaned_data["city"], facts=form.facts(on), on=on)
             groups = group_results(results, facts_declared=services.facts_declared())
         return self.render_to_response(self.get_context_data(form=form, groups=groups))

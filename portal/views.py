@@ -3,7 +3,6 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found as django_page_not_found
@@ -17,7 +16,7 @@ from accounts.access import (
     EnterpriseRequiredMixin,
     LeadershipRequiredMixin,
 )
-from portal import selectors
+from portal import clock, selectors
 from portal.navigation import navigation_for
 
 
@@ -75,7 +74,7 @@ class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            **selectors.leadership_overview(today=timezone.localdate()), **kwargs
+            **selectors.leadership_overview(today=clock.today()), **kwargs
         )
 
 

@@ -27,6 +27,7 @@ from demo.enterprises import DATA
 from demo.profiles import Plan, ProfileGenerator
 from incentives.models import IncentiveItem
 from organisations.models import Region
+from portal import clock
 from portal.validators import credit_code_check_character, org_code_check_character
 
 # Shares of the enterprises by city: the four cities of the seed catalogue.
@@ -94,7 +95,7 @@ class Synthetic:
     """Draws enterprises in batches from one seeded generator, so each size extends the last."""
 
     def __init__(self, *, seed: int = 8, today: datetime.date | None = None):
-        self.today = today or timezone.localdate()
+        self.today = today or clock.today()
         data = yaml.safe_load(Path(DATA).read_text(encoding="utf-8"))
         for name, extra in EXTRA_CITIES.items():
             local = copy.deepcopy(data["cities"][extra["like"]])

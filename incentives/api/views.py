@@ -24,7 +24,7 @@ from incentives.forms import CatalogueFilterForm
 from incentives.models import Fact, IncentiveItem, Measure, PolicyDocument
 from incentives.presentation import present_items
 from organisations.models import Bureau
-from portal.clock import today
+from portal import clock
 
 ITEM_FILTERS = [
     OpenApiParameter("q", str, description="Words to find in name or summary (Chinese works)."),
@@ -60,17 +60,17 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             form = CatalogueFilterForm(self.request.query_params or None)
             filters = form.filters() if self.request.query_params else selectors.CatalogueFilters()
-            return selectors.items_search(filters=filters, on=today()).order_by("pk")
+            return selectors.items_search(filters=filters, on=clock.today()).order_by("pk")
         return selectors.items_public()
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        present_items(page if page is not None else queryset, on=today())
+        present_items(page if page is not None else queryset, on=clock.today())
         return page
 
     def get_object(self):
         item = super().get_object()
-        present_items([item], on=today())
+        present_items([item], on=clock.today())
         return item
 
 
@@ -130,7 +130,7 @@ class CalculatorView(APIView):
     def post(self, request):
         body = CalculatorRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        on = body.validated_data.get("date") or today()
+        on = body.validated_data.get("date") or clock.today()
         facts = {"city": body.validated_data["city"].name, **body.validated_data["facts"]}
         results = calculate(city=body.validated_data["city"], facts=facts, on=on)
         return Response(MatchResultSerializer(results, many=True).data)

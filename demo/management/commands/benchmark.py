@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
-from django.utils import timezone
 
 from accounts.models import Role, User
 from applications.models import Application
@@ -30,6 +29,7 @@ from enterprises.models import Enterprise, YearlyFigures
 from incentives import matching, matching_bulk
 from incentives.models import IncentiveItem, Match
 from organisations.models import Bureau
+from portal import clock
 
 QUICK = {"sizes": [2000], "sample": 40, "single": 30, "cases": 2000, "seconds": 3}
 FULL = {"sizes": [10_000, 50_000, 100_000], "sample": 100, "single": 100, "cases": 50_000}
@@ -81,7 +81,7 @@ class Command(BaseCommand):
                 plan[name] = options[name]
         self._database_ready()
         self.figures: dict = {"plan": plan, "machine": self._machine(), "sizes": {}}
-        self.on = timezone.localdate()
+        self.on = clock.today()
         self.say(f"Benchmark on {self.on}: {self.figures['machine']}")
         synthetic = Synthetic(today=self.on)
         have = 0
