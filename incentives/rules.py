@@ -158,11 +158,6 @@ def to_decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-# The old private name, for the committed dashboard/ code that still imports it (its uncommitted
-# change no longer does): remove once that change is committed.
-_decimal = to_decimal
-
-
 def validate_rule(
     rule: Any, *, declared: Mapping[str, Mapping[str, Any]], path: str = ""
 ) -> list[str]:
