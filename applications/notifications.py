@@ -45,6 +45,10 @@ SUBJECTS = {
     "uphold_objection": gettext_lazy(
         "An objection to your application %(ref)s was upheld; it is reviewed again: %(item)s"
     ),
+    "propose_sign_off": gettext_lazy(
+        "Application %(ref)s: an amount above the second-review threshold awaits another "
+        "head's sign-off: %(item)s"
+    ),
     "sign_off": gettext_lazy("Your application %(ref)s was approved: %(item)s"),
     "decline_sign_off": gettext_lazy(
         "The amount of application %(ref)s was sent back for review: %(item)s"

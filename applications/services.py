@@ -251,7 +251,10 @@ def transition(
             action != "withdraw" or source != State.DRAFT
         ):
             notifications.notify(
-                application=application, action=action, event=event, to=step.recipients
+                application=application,
+                action=step.notice or action,
+                event=event,
+                to=step.recipients,
             )
     return application
 

@@ -59,6 +59,9 @@ class Step:
     event_amount: Decimal | None = None
     bureaus: list = field(default_factory=list)
     recipients: str = ""
+    # The notice's wording when it is not the action's own (an approval proposed for sign-off
+    # tells the lead bureau so, not "your application was approved").
+    notice: str = ""
 
     def set(self, **values) -> None:
         for name, value in values.items():
@@ -227,6 +230,7 @@ def approve_effect(step: Step) -> None:
             raise ApplicationError(" ".join(problems))
         step.set(approved_amount=amount)
         step.target, step.event_amount, step.recipients = State.SIGNOFF, amount, TO_LEAD
+        step.notice = "propose_sign_off"
         return
     _grant(step, amount)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import BureauPosition, Role
 from applications import services
-from applications.models import Application, CaseEvent, State
+from applications.models import Application, CaseEvent, Notification, State
 from incentives.models import AwardRule, Grant, IncentiveItem
 from tests.applications.conftest import attach_all
 
@@ -184,6 +184,11 @@ def test_an_amount_above_the_threshold_needs_a_second_head(submitted, reviewer, 
     app = act(submitted, reviewer, "accept")
     app = act(app, head, "approve", amount=Decimal(200000))
     assert app.state == State.SIGNOFF and not Grant.objects.exists()
+    # The lead bureau is told the amount awaits a sign-off, not that the case was approved.
+    proposed = Notification.objects.filter(application=app, event__action="approve")
+    assert proposed.exists()
+    assert all("复核" in n.subject and "审核通过" not in n.subject for n in proposed)
+    assert not proposed.filter(user__role=Role.ENTERPRISE).exists()
     with pytest.raises(services.ApplicationError, match="另一位负责人"):
         act(app, head, "sign_off")
     with pytest.raises(services.ApplicationError):
