@@ -126,3 +126,17 @@ def test_the_types_of_the_model_fields_map_to_the_vocabulary():
     }
     for model_field, (expected, fact) in cases.items():
         assert schema.fact_type(model_field, fact) == expected
+
+
+def test_a_broker_outage_does_not_fail_the_saved_change(caplog):
+    """The profile change is committed before the signal: an unreachable broker is logged and
+    left to the nightly recompute, not raised at the person."""
+    from kombu.exceptions import OperationalError
+
+    failing = mock.patch(
+        "incentives.tasks.recompute_enterprise_matches.delay",
+        side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6379"),
+    )
+    with failing, caplog.at_level("WARNING", logger="incentives.receivers"):
+        profile_changed.send(sender=Enterprise, enterprise_id=8)
+    assert "enterprise 8" in caplog.text and "nightly recompute" in caplog.text
