@@ -21,7 +21,7 @@ from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
 from organisations.models import Bureau, Region
 from portal.validators import FORBIDDEN_IN_PLAIN_TEXT, validate_plain_text
-from tests.portal.helpers import credit_code
+from tests.enterprises.helpers import credit_code
 
 BAD = ["\u202e", "\u2066", "\x07", "\u200e", "\u200f", "\u202a", "\u2069", "\x00", "\x85", "\n"]
 GOOD = [

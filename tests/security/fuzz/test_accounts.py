@@ -18,7 +18,7 @@ from accounts import services as account_services
 from accounts.models import Invitation, Role
 from enterprises import forms as enterprise_forms
 from organisations.models import Region
-from tests.portal.helpers import credit_code
+from tests.enterprises.helpers import credit_code
 from tests.security.fuzz.helpers import (
     FUZZ,
     FUZZ_SETTINGS,

@@ -9,7 +9,7 @@ from accounts.models import Role, User
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
 from organisations.models import Region
-from tests.portal.helpers import credit_code, recomputed_enterprises, with_wrong_character
+from tests.enterprises.helpers import credit_code, recomputed_enterprises, with_wrong_character
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from accounts.models import Role
 from enterprises import selectors as enterprise_selectors
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
-from tests.portal.helpers import recomputed_enterprises
+from tests.enterprises.helpers import recomputed_enterprises
 
 
 @pytest.fixture
