@@ -148,6 +148,23 @@ def qualification(
     return row
 
 
+def newly_certified_admin(make_user, **account) -> User:
+    """An enterprise administrator (with an e-mail) whose enterprise was newly recognised as a
+    高新技术企业 30 days ago, the certificate verified by a bureau: the claimant most tests of
+    the 20万 award need."""
+    user = make_user(
+        Role.ENTERPRISE, is_enterprise_admin=True, email="cfo@qiye.example.cn", **account
+    )
+    today = datetime.date.today()
+    qualification(
+        user.enterprise,
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+        source=FactSource.VERIFIED,
+    )
+    return user
+
+
 def figures(
     enterprise: Enterprise,
     year: int,

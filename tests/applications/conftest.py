@@ -1,8 +1,6 @@
 """Fixtures for cases: an enterprise that qualifies, the 唐山 科技局 reviewer and head, and a
 helper that walks a case through the workflow the way the views do."""
 
-import datetime
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -27,17 +25,7 @@ def commit_callbacks_run_at_once(monkeypatch):
 @pytest.fixture
 def qualified(make_user):
     """An enterprise admin whose enterprise newly holds a 高企 certificate (e-mail set)."""
-    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True, email="cfo@qiye.example.cn")
-    today = datetime.date.today()
-    factories.qualification(
-        user.enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-        source="verified",
-    )
-    return user
+    return factories.newly_certified_admin(make_user)
 
 
 @pytest.fixture

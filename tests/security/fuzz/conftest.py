@@ -3,7 +3,6 @@ whose enterprise holds a 高企 certificate, the 唐山 科技局's reviewer and
 administrator), their logged-in clients and a submitted case; and the summary written after the
 run."""
 
-import datetime
 import json
 
 import pytest
@@ -43,17 +42,7 @@ def summary():
 @pytest.fixture
 def admin(make_user):
     """An enterprise administrator whose enterprise newly holds a 高企 certificate."""
-    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True, email="cfo@qiye.example.cn")
-    today = datetime.date.today()
-    factories.qualification(
-        user.enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-        source="verified",
-    )
-    return user
+    return factories.newly_certified_admin(make_user)
 
 
 @pytest.fixture
