@@ -124,3 +124,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", "--settings=portal.settings.production", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_does_not_install_the_demo_generators():
+    """The demo app (published passwords, invented companies, the benchmark) is for the embedded
+    setup and the tests only: production has neither the app nor its commands."""
+    result = _manage("help", "--settings=portal.settings.production", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "load_catalogue" in result.stdout
+    assert "load_demo" not in result.stdout and "benchmark" not in result.stdout
+    local = _manage("help", "--settings=portal.settings.local", env={})
+    assert "load_demo" in local.stdout and "benchmark" in local.stdout
