@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
@@ -31,6 +32,73 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
+
+# django-import-export's own Chinese for this heading is garbled (某些行验数据证失败); ours wins.
+gettext_noop("Some rows failed to validate")
+
+# The award rule kinds in words, for the admin's list and filter; the stored kind stays the key.
+RULE_KIND_LABELS = {
+    "fixed": _("fixed amount"),
+    "by_level": _("fixed amount by level"),
+    "rate": _("share of a base"),
+    "matching": _("matching funds"),
+    "per_unit": _("amount per unit"),
+    "range": _("amount within a range"),
+    "cap_only": _("ceiling only"),
+    "schedule": _("by year of support"),
+    "premium": _("insurance premium subsidy"),
+    "none": _("no money"),
+}
+
+
+def rule_kind_label(kind: str) -> str:
+    return str(RULE_KIND_LABELS.get(kind, kind or "—"))
+
+
+class RuleKindFilter(admin.SimpleListFilter):
+    """The kinds present, in words (定额奖补), not the stored keys (fixed)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).values_list("kind", flat=True).distinct()
+        return [(kind, rule_kind_label(kind)) for kind in sorted(set(kinds))]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(kind=self.value())
+        return queryset
+
+
+def measure_label(measure: Measure) -> str:
+    """A measure told apart from all others: its document's number (or title), number, title."""
+    document = measure.document
+    return f"{document.doc_number or document.title} · {measure.number} {measure.title}"
+
+
+class MeasureChoicesOfTheItem:
+    """The 措施 dropdown of an item's pages: on the change page only the measures of the item's own
+    document, on the add page all, each labelled with its document."""
+
+    def measure_choices(self, db_field, request, kwargs):
+        item = getattr(request, "_incentive_item_edited", None)
+        measures = Measure.objects.select_related("document").order_by(
+            "document__title", "position"
+        )
+        if item is not None and item.measure_id:
+            measures = measures.filter(document_id=item.measure.document_id)
+        kwargs["queryset"] = measures
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "measure" and db_field.related_model is Measure:
+            kwargs = self.measure_choices(db_field, request, kwargs)
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            if field is not None:
+                field.label_from_instance = measure_label
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Fact)
@@ -82,6 +150,7 @@ class MeasureAdmin(ImportMixin, SimpleHistoryAdmin):
     配合单位, see the dry run, confirm."""
 
     resource_classes = [AnnexResource]
+    import_template_name = "admin/incentives/measure/import.html"
     import_formats = [base_formats.CSV, base_formats.XLSX]
     list_display = ["number", "title", "document"]
     list_filter = ["document"]
@@ -102,7 +171,7 @@ class AwardRuleInline(admin.StackedInline):
     extra = 0
 
 
-class ItemAssignmentInline(admin.TabularInline):
+class ItemAssignmentInline(MeasureChoicesOfTheItem, admin.TabularInline):
     model = Assignment
     fk_name = "item"
     fields = ["measure", "role", "bureau", "position"]
@@ -122,7 +191,7 @@ class GoldenCaseInline(admin.StackedInline):
 
 
 @admin.register(IncentiveItem)
-class IncentiveItemAdmin(SimpleHistoryAdmin):
+class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
     list_display = [
         "name",
         "measure_number",
@@ -171,6 +240,11 @@ class IncentiveItemAdmin(SimpleHistoryAdmin):
         ),
         (_("What a claim must give"), {"fields": ["materials", "inputs", "checklist"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The item being edited, for the 措施 dropdowns of the form and its inlines.
+        request._incentive_item_edited = obj
+        return super().get_form(request, obj, change=change, **kwargs)
 
     @admin.display(description=_("measure"))
     def measure_number(self, item):
@@ -279,11 +353,15 @@ class RecomputesAfterSave:
 
 @admin.register(AwardRule)
 class AwardRuleAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
-    list_display = ["item", "kind", "effective_from", "effective_to", "clause"]
-    list_filter = ["kind"]
+    list_display = ["item", "kind_label", "effective_from", "effective_to", "clause"]
+    list_filter = [RuleKindFilter]
     search_fields = ["item__name", "item__key"]
     list_select_related = ["item"]
     readonly_fields = ["kind"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, rule):
+        return rule_kind_label(rule.kind)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -1,8 +1,9 @@
 """Importing a task-division annex (重点任务责任分工) from a spreadsheet, with django-import-export.
 
-One row per measure: 文件 (document key), 任务, 措施 (the measure's number), 牵头单位, 责任单位,
-配合单位 (units separated by 、). A dry run shows what would change, with bureau aliases resolved;
-unknown bureaus, unknown measures and repeated rows are errors, and then nothing is saved.
+One row per measure: 文件 (the document's number 文号, its title or its key), 任务, 措施 (the
+measure's number), 牵头单位, 责任单位, 配合单位 (units separated by 、). A dry run shows what
+would change, with bureau aliases resolved; unknown bureaus, unknown measures and repeated rows
+are errors, and then nothing is saved.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from pathlib import Path
 
 import tablib
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -32,6 +34,61 @@ def split_units(text: str | None) -> list[str]:
     return [part.strip() for part in SEPARATORS.split(text or "") if part.strip()]
 
 
+# 唐政发[2019]15号, 唐政发【2019】15号 and 唐政发(2019)15号 all mean 唐政发〔2019〕15号.
+_BRACKETS = str.maketrans(
+    {
+        "[": "〔",
+        "]": "〕",
+        "【": "〔",
+        "】": "〕",
+        "(": "〔",
+        ")": "〕",
+        "（": "〔",
+        "）": "〕",
+        "［": "〔",
+        "］": "〕",
+        " ": None,
+        "\u3000": None,
+    }
+)
+
+
+def _normal(text: str) -> str:
+    return text.strip().translate(_BRACKETS)
+
+
+def find_document(value) -> PolicyDocument | None:
+    """The document a 文件 cell names: by its number (文号), its title or its key."""
+    text = _normal(str(value or ""))
+    if not text:
+        return None
+    for document in PolicyDocument.objects.select_related("region").order_by("pk"):
+        if text in (_normal(document.key), _normal(document.doc_number), _normal(document.title)):
+            return document
+    return None
+
+
+class DocumentWidget(widgets.ForeignKeyWidget):
+    """The 文件 cell: the document's number (唐政发〔2019〕15号), its title or its key."""
+
+    def __init__(self):
+        super().__init__(PolicyDocument, field="key")
+
+    def clean(self, value, row=None, **kwargs):
+        if not str(value or "").strip():
+            raise ValueError(_("the 文件 column is empty: give the document's number (文号)"))
+        document = find_document(value)
+        if document is None:
+            raise ValueError(
+                _(
+                    "no document “%(value)s” in the catalogue: give its number (文号, e.g. "
+                    "唐政发〔2019〕15号) or its title"
+                )
+                % {"value": value}
+            )
+        return document
+
+
 class BureauListWidget(widgets.Widget):
     """A cell listing units; each name or alias resolved among the bureaus of the row's city."""
 
@@ -48,11 +105,7 @@ class BureauListWidget(widgets.Widget):
         return self._by_city[city_id]
 
     def clean(self, value, row=None, **kwargs):
-        document = (
-            PolicyDocument.objects.filter(key=(row or {}).get("文件"))
-            .select_related("region")
-            .first()
-        )
+        document = find_document((row or {}).get("文件"))
         if document is None:
             return []
         names = self._names(document.region_id)
@@ -72,7 +125,7 @@ class AnnexResource(resources.ModelResource):
     document = fields.Field(
         column_name="文件",
         attribute="document",
-        widget=widgets.ForeignKeyWidget(PolicyDocument, field="key"),
+        widget=DocumentWidget(),
     )
     number = fields.Field(column_name="措施", attribute="number")
     lead = fields.Field(column_name="牵头单位", attribute="annex_lead", widget=BureauListWidget())
@@ -96,8 +149,23 @@ class AnnexResource(resources.ModelResource):
         super().__init__(**kwargs)
         self._seen: set[tuple[str, str]] = set()
 
+    def import_instance(self, instance, row, **kwargs):
+        """Errors keyed by the column's heading (牵头单位), not the attribute (annex_lead): the
+        import page shows each beside its row."""
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+            raise ValidationError(
+                {columns.get(key, key): value for key, value in error.error_dict.items()}
+            ) from error
+
     def before_import_row(self, row, **kwargs):
-        key = (str(row.get("文件") or "").strip(), str(row.get("措施") or "").strip())
+        document = find_document(row.get("文件"))
+        key = (
+            document.key if document else str(row.get("文件") or "").strip(),
+            str(row.get("措施") or "").strip(),
+        )
         if key in self._seen:
             raise ValueError(
                 _("measure %(number)s of %(document)s appears in more than one row")

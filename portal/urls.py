@@ -36,6 +36,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"
     ),

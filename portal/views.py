@@ -1,8 +1,9 @@
 """Pages of the site: the public home page, each role's workspace, the account page, /healthz."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found as django_page_not_found
@@ -76,6 +77,12 @@ class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):
         return super().get_context_data(
             **selectors.leadership_overview(today=clock.today()), **kwargs
         )
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico at the root whatever the pages link: send them to the static
+    file (not permanently, as its hashed name changes with each release)."""
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 @never_cache

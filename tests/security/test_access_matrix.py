@@ -172,6 +172,7 @@ MATRIX = {
     "api-schema": ("get", None, EVERYONE),
     "api-docs": ("get", None, EVERYONE),
     "healthz": ("get", None, EVERYONE),
+    "favicon": ("get", None, EVERYONE),
     "login": ("get", None, EVERYONE),
     "logout": ("post", None, EVERYONE),
     "password_change": ("get", None, only(LOGGED_IN)),
