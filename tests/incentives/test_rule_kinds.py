@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from incentives.catalogue import files
 from incentives.rule_forms import initial_from_rule, rule_form_class
 from incentives.rules import (
     CEILING_KINDS,
@@ -353,3 +354,41 @@ def test_the_facts_each_kind_reads():
     assert rule_reads({"kind": "schedule", "steps": STEPS}) == ["support_year", "contract_amount"]
     assert rule_reads(CASES[11][2]) == ["premium_paid", "insured_amount", "support_year"]
     assert rule_reads({"kind": "fixed", "amount": 1}) == []
+
+
+def seed_rules():
+    facts = files.base_facts()
+    found = []
+    for path in files.document_files():
+        document = files.load_yaml(path)
+        own = {**facts, **{fact["key"]: fact for fact in document.get("facts") or []}}
+        for measure in document.get("measures") or []:
+            for item in measure.get("items") or []:
+                declared = files.item_declared(item, own)
+                for number, rule in enumerate(files.item_rules(item)):
+                    params = {
+                        k: v for k, v in rule.items() if k not in ("effective_from", "effective_to")
+                    }
+                    found.append((f"{path.stem}:{item.get('key')}:{number}", params, declared))
+    return found
+
+
+SEED_RULES = seed_rules()
+
+
+def test_the_seed_documents_use_every_kind():
+    assert {rule["kind"] for _, rule, _ in SEED_RULES} == set(RULE_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("rule", "declared"), [case[1:] for case in SEED_RULES], ids=[c[0] for c in SEED_RULES]
+)
+def test_every_seed_rule_survives_the_editor(rule, declared):
+    form = rule_form_class(rule["kind"])(as_data(initial_from_rule(rule)), declared=declared)
+    assert form.is_valid(), form.errors
+    edited = form.to_rule()
+    assert set(edited) == set(rule)
+    assert validate_rule(edited, declared=declared) == []
+    assert describe_rule(edited, declared=declared) == describe_rule(rule, declared=declared)
+    assert rule_upper_bound(edited) == rule_upper_bound(rule)
+    assert rule_reads(edited) == rule_reads(rule)
