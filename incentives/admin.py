@@ -357,7 +357,7 @@ class AwardRuleAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
     list_filter = [RuleKindFilter]
     search_fields = ["item__name", "item__key"]
     list_select_related = ["item"]
-    readonly_fields = ["kind"]
+    readonly_fields = ["kind_label"]
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, rule):

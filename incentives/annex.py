@@ -88,6 +88,10 @@ class DocumentWidget(widgets.ForeignKeyWidget):
             )
         return document
 
+    def render(self, value, obj=None, **kwargs):
+        # The number people know the document by (or its title); the import reads either back.
+        return (value.doc_number or value.title) if value else ""
+
 
 class BureauListWidget(widgets.Widget):
     """A cell listing units; each name or alias resolved among the bureaus of the row's city."""

@@ -54,6 +54,7 @@ def test_the_annex_import_names_a_document_by_its_number_or_title(db):
         assert not result.has_errors(), [e.error for row in result.row_errors() for e in row[1]]
         assert not result.has_validation_errors(), name
         assert result.totals["update"] == 1, name
+        assert document.doc_number in str(result.rows[0].diff), "the preview names it by number"
 
 
 def test_an_unknown_document_is_refused_in_words(admin_client):
@@ -120,6 +121,9 @@ def test_the_award_rule_kinds_are_filtered_and_listed_in_words(admin_client):
     assert filtered.status_code == 200
     assert "定额奖补" in filtered.content.decode()
     assert AwardRule.objects.filter(kind="fixed").exists()  # the stored kind is unchanged
+    rule = AwardRule.objects.filter(kind="fixed").first()
+    change = admin_client.get(reverse("admin:incentives_awardrule_change", args=[rule.pk]))
+    assert "定额奖补" in change.content.decode()
 
 
 def _measure_options(page: str) -> list[str]:
