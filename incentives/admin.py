@@ -32,27 +32,16 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
+from incentives.rules import REGISTRY
 
 # django-import-export's own Chinese for this heading is garbled (某些行验数据证失败); ours wins.
 gettext_noop("Some rows failed to validate")
 
-# The award rule kinds in words, for the admin's list and filter; the stored kind stays the key.
-RULE_KIND_LABELS = {
-    "fixed": _("fixed amount"),
-    "by_level": _("fixed amount by level"),
-    "rate": _("share of a base"),
-    "matching": _("matching funds"),
-    "per_unit": _("amount per unit"),
-    "range": _("amount within a range"),
-    "cap_only": _("ceiling only"),
-    "schedule": _("by year of support"),
-    "premium": _("insurance premium subsidy"),
-    "none": _("no money"),
-}
-
 
 def rule_kind_label(kind: str) -> str:
-    return str(RULE_KIND_LABELS.get(kind, kind or "—"))
+    """A rule kind in words (定额奖补), from the registry; the stored kind stays the key."""
+    registered = REGISTRY.get(kind)
+    return str(registered.label) if registered else (kind or "—")
 
 
 class RuleKindFilter(admin.SimpleListFilter):
