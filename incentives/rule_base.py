@@ -10,6 +10,7 @@ Use ``incentives.rules``: it loads every kind. This module alone knows none.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -259,9 +260,10 @@ class RuleField:
         return UNITS.get(self.type, "")
 
 
-class RuleKind:
+class RuleKind(ABC):
     """A kind of award rule. Subclasses set ``name``, ``label`` and ``fields`` and implement
-    ``check``, ``evaluate``, ``describe``, ``upper_bound`` and ``reads``."""
+    ``check``, ``evaluate``, ``describe``, ``upper_bound`` and ``reads``. The first three are
+    abstract: a kind that lacks one cannot be registered (``register`` instantiates it)."""
 
     name: ClassVar[str]
     label: ClassVar[Any]
@@ -279,10 +281,11 @@ class RuleKind:
     def field(self, name: str) -> RuleField:
         return next(f for f in self.fields if f.name == name)
 
+    @abstractmethod
     def check(self, rule: Mapping[str, Any], check: Checker) -> None:
         """Report every problem of the kind's own parameters to ``check``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def evaluate(
         self,
         rule: Mapping[str, Any],
@@ -290,11 +293,10 @@ class RuleKind:
         declared: Mapping[str, Mapping[str, Any]],
     ) -> Estimate:
         """The amount for these facts (the rule is valid; ``up_to`` is applied by the caller)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, rule: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]) -> str:
         """The rule in words (without ``up_to``, which the caller adds)."""
-        raise NotImplementedError
 
     def upper_bound(self, rule: Mapping[str, Any]) -> Decimal | None:
         """The most the rule can give whatever the facts; None when it has no top."""

@@ -392,3 +392,21 @@ def test_every_seed_rule_survives_the_editor(rule, declared):
     assert describe_rule(edited, declared=declared) == describe_rule(rule, declared=declared)
     assert rule_upper_bound(edited) == rule_upper_bound(rule)
     assert rule_reads(edited) == rule_reads(rule)
+
+
+def test_a_kind_missing_one_of_its_duties_cannot_be_registered():
+    from incentives.rule_base import REGISTRY, RuleKind, register
+
+    class Halfway(RuleKind):
+        name = "halfway"
+        label = "halfway"
+
+        def check(self, rule, check):
+            pass
+
+        def evaluate(self, rule, facts, declared):
+            raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="describe"):
+        register(Halfway)
+    assert "halfway" not in REGISTRY
