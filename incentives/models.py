@@ -775,3 +775,50 @@ class CatalogueVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class DocumentDraft(models.Model):
+    """A policy document drafted from its text (起草稿): the head, measures, items with draft
+    award rules and the task-division annex, read by ``incentives/drafting.py`` and reviewed by
+    an admin. ``data`` has the shape of a catalogue file (SCHEMA.md); nothing in it is live —
+    shown, matched or calculated — until it is published as a document."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("city"), on_delete=models.PROTECT, related_name="document_drafts"
+    )
+    source_text = models.TextField(_("source text"))
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    data = models.JSONField(_("draft"), default=dict, blank=True)
+    unresolved_bureaus = models.JSONField(
+        _("unresolved bureaus"),
+        default=list,
+        blank=True,
+        help_text=_("Unit names of the annex that match no bureau or alias of the city."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("published document"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drafts",
+    )
+
+    class Meta:
+        verbose_name = _("document draft")
+        verbose_name_plural = _("document drafts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        title = (self.data or {}).get("document", {}).get("title") if self.data else ""
+        return title or self.file_name or f"#{self.pk}"
