@@ -88,6 +88,7 @@ INLINE_ROLE = re.compile(r"(牵头单位|责任单位|配合单位)：")
 # The end of a unit name: 局, 委, 部, 办… A lone cell ending so reads as a unit (one cell a line).
 UNIT_END = re.compile(r"(局|委|部|办|室|会|院|厅|府|组|行|所|中心|公司|政府|单位|管委)$")
 QUOTE_MAX = 60
+ROW_NUMBER = re.compile(r"（\d{1,3}）|\d{1,3}")
 
 DRAFT_SUMMARY = "草稿（待审核）："
 GOLDEN_NAME = "草稿：按草稿规则计算，发布前请核对"
@@ -572,6 +573,8 @@ def _cell_row(raw: list[str], at: int) -> tuple[list[str], int]:
     while n < len(raw):
         line = raw[n]
         if _is_cell(line):
+            if len(cells) >= 2 and ROW_NUMBER.fullmatch(line.strip()):
+                return cells, n  # a row number begins the next row (no blank line at a page end)
             cells.append(line.strip())
         elif line.strip():
             text = line.strip()

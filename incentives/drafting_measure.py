@@ -10,7 +10,9 @@ For each seed text (``../shared/seeds/*.txt``) the documents it holds are drafte
   holds at least half of the quote's character pairs.
 - A catalogued **annex row** (a row of ``annexes/*.csv`` naming a lead or responsible unit) is
   *found* when a measure drafted from the same text has a title like the catalogued measure's
-  (Dice coefficient of character pairs ≥ 0.5) and resolves the same lead units (as a set; where
+  (Dice coefficient of character pairs ≥ 0.5; or the same last number, 1 or （一）, and half the
+  title's character pairs in the measure's text, as the catalogue words some titles itself)
+  and resolves the same lead units (as a set; where
   the row names no lead, the same first responsible unit). Names are resolved the way the
   database resolves them after ``load_catalogue``: the city's bureaus and aliases of
   ``organisations.yaml`` and of the catalogue files.
@@ -19,6 +21,7 @@ For each seed text (``../shared/seeds/*.txt``) the documents it holds are drafte
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +40,8 @@ ORGANISATIONS_FILE = (
     Path(__file__).resolve().parents[1] / "organisations" / "data" / ("organisations.yaml")
 )
 QUOTE_OVERLAP = 0.5
+# The last number of a measure's numbering: 二（一）1 → 1, 三（一） → （一）.
+LAST_NUMBER = re.compile(r"(（[^（）]+）|\d+|[一二三四五六七八九十]+)$")
 TITLE_LIKE = 0.5
 
 
@@ -49,8 +54,11 @@ class SeedFigures:
     annex_found: int = 0
     annex_catalogued: int = 0
     items_drafted: int = 0
+    # Drafted items that match at least one catalogued money item (the rest: false leads).
+    items_matching: int = 0
     annex_rows_drafted: int = 0
     missed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
 
 
 def _name(text: str) -> str:
@@ -122,6 +130,7 @@ def measure_seed(path: Path, catalogue: list[Mapping[str, Any]]) -> SeedFigures:
     def resolve(values: list[str]) -> list[str]:
         return [names.get(_name(v), _name(v)) for v in values]
 
+    used: set[int] = set()
     for document in mine:
         for measure in document.get("measures") or []:
             for item in measure.get("items") or []:
@@ -130,16 +139,25 @@ def measure_seed(path: Path, catalogue: list[Mapping[str, Any]]) -> SeedFigures:
                 figures.money_catalogued += 1
                 quote = item.get("quote") or ""
                 wanted = _amounts(quote) or _rule_amounts(item)
-                if any(
-                    wanted & set(drafted.amounts)
+                hits = [
+                    n
+                    for n, drafted in enumerate(items)
+                    if wanted & set(drafted.amounts)
                     and drafting.containment(drafting.normalise(quote), drafted.clause)
                     >= QUOTE_OVERLAP
-                    for drafted in items
-                ):
+                ]
+                used.update(hits)
+                if hits:
                     figures.money_found += 1
                 else:
                     figures.missed.append(f"money {item['key']}: {quote}")
 
+    figures.items_matching = len(used)
+    figures.extra.extend(
+        f"drafted {items[n].measure}: {drafting.quote_of(items[n].clause)}"
+        for n in range(len(items))
+        if n not in used
+    )
     titles = {
         (d["document"]["key"], str(m["number"])): m["title"]
         for d in mine
@@ -151,8 +169,14 @@ def measure_seed(path: Path, catalogue: list[Mapping[str, Any]]) -> SeedFigures:
         lead = set(resolve(drafting.units(row["牵头单位"])))
         first = resolve(drafting.units(row["责任单位"]))[:1]
         found = False
+        last = LAST_NUMBER.search(drafting.normalise(row["措施"]))
         for measure in measures:
-            if drafting.similarity(title, measure.title) < TITLE_LIKE:
+            same = drafting.similarity(title, measure.title) >= TITLE_LIKE or (
+                last is not None
+                and last.group(1) == measure.last
+                and drafting.containment(title, measure.title + "".join(measure.body)) >= TITLE_LIKE
+            )
+            if not same:
                 continue
             drafted_lead = set(resolve(measure.units["lead"]))
             if lead:
@@ -182,6 +206,7 @@ def totals(figures: list[SeedFigures]) -> dict[str, int]:
             "annex_found",
             "annex_catalogued",
             "items_drafted",
+            "items_matching",
             "annex_rows_drafted",
         ):
             sums[key] += getattr(seed, key)
