@@ -100,6 +100,11 @@ def normalise(text: str) -> str:
     return re.sub(r"(?<!\d),|,(?!\d)", "，", text)
 
 
+def unit_key(name: str) -> str:
+    """A unit's name compared without regard to bracket width or spaces."""
+    return "".join(normalise(name).split())
+
+
 def bigrams(text: str) -> set[str]:
     text = re.sub(r"[\s，。、；：“”\"（）]", "", text)
     return {text[i : i + 2] for i in range(len(text) - 1)}
@@ -285,7 +290,7 @@ def _title(rest: str) -> str:
     title = re.split(r"[。]", rest, maxsplit=1)[0]
     title = re.sub(r"\[[^\]]*\]|（(牵头|责任|配合)单位.*$", "", title)
     if len(title) > 30:
-        title = title.split("，")[0][:60]
+        title = title.split("，")[0][:40]
     return title.strip("。；， ")
 
 

@@ -51,6 +51,8 @@ class SeedFigures:
     documents: list[str] = field(default_factory=list)
     money_found: int = 0
     money_catalogued: int = 0
+    # Found items whose draft rule is of the catalogued rule's kind (fixed, rate, range…).
+    kind_agrees: int = 0
     annex_found: int = 0
     annex_catalogued: int = 0
     items_drafted: int = 0
@@ -149,6 +151,9 @@ def measure_seed(path: Path, catalogue: list[Mapping[str, Any]]) -> SeedFigures:
                 used.update(hits)
                 if hits:
                     figures.money_found += 1
+                    kinds = {r.get("kind") for r in files.item_rules(item)}
+                    if any(items[n].rule["kind"] in kinds for n in hits):
+                        figures.kind_agrees += 1
                 else:
                     figures.missed.append(f"money {item['key']}: {quote}")
 
@@ -203,6 +208,7 @@ def totals(figures: list[SeedFigures]) -> dict[str, int]:
         for key in (
             "money_found",
             "money_catalogued",
+            "kind_agrees",
             "annex_found",
             "annex_catalogued",
             "items_drafted",

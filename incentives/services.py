@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from incentives import caching, specs
+from incentives import caching, drafting, specs
 from incentives.catalogue import files
 from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
 from incentives.models import (
@@ -22,6 +23,7 @@ from incentives.models import (
     AwardRule,
     Condition,
     CrossItemLimit,
+    DocumentDraft,
     EnterpriseNotice,
     Fact,
     GoldenCase,
@@ -278,66 +280,219 @@ def catalogue_load(*, paths: list[Path] | None = None, update: bool = False) -> 
             raise CatalogueError(
                 [f"{path.name}: region {doc['region']} is not in organisations.yaml"]
             ) from exc
-        # Bureaus a file names are added even to a kept document (nothing is changed or
-        # removed): targets and annexes loaded later may name them.
-        _load_bureaus(region, data.get("bureaus") or [])
-        if PolicyDocument.objects.filter(key=doc["key"]).exists() and not update:
+        loaded = document_load(data=data, region=region, update=update)
+        if loaded is None:
             counts["skipped"] += 1
             continue
-        names = _bureaus_by_name(region)
-        document, _ = PolicyDocument.objects.update_or_create(
-            key=doc["key"],
+        counts["documents"] += 1
+        counts["measures"] += loaded["measures"]
+        counts["items"] += loaded["items"]
+    return counts
+
+
+def document_load(
+    *, data: Mapping[str, Any], region: Region, update: bool
+) -> dict[str, Any] | None:
+    """Load one document's data (the shape of a catalogue file, already checked) for a region:
+    its bureaus, measures, items, rules, annex and limits. A document already in the database is
+    left as the admins have edited it (None) unless ``update`` is given."""
+    doc = data["document"]
+    # Bureaus a file names are added even to a kept document (nothing is changed or
+    # removed): targets and annexes loaded later may name them.
+    _load_bureaus(region, data.get("bureaus") or [])
+    if PolicyDocument.objects.filter(key=doc["key"]).exists() and not update:
+        return None
+    names = _bureaus_by_name(region)
+    document, _ = PolicyDocument.objects.update_or_create(
+        key=doc["key"],
+        defaults={
+            "title": doc["title"],
+            "doc_number": doc.get("doc_number") or "",
+            "issuer": doc.get("issuer") or "",
+            "region": region,
+            "source_file": doc.get("source") or "",
+            "part": doc.get("part") or "",
+            "published_on": doc.get("published_on"),
+            "valid_from": doc.get("valid_from"),
+            "valid_to": doc.get("valid_to"),
+            "status": doc["status"],
+            "is_example": bool(doc.get("is_example")),
+            "validity": doc.get("validity") or "stated",
+            "summary": doc.get("summary") or "",
+        },
+    )
+    counts: dict[str, Any] = {"document": document, "measures": 0, "items": 0}
+    keep_items = []
+    numbers = []
+    for position, measure_data in enumerate(data.get("measures") or []):
+        measure, _ = Measure.objects.update_or_create(
+            document=document,
+            number=str(measure_data["number"]),
             defaults={
-                "title": doc["title"],
-                "doc_number": doc.get("doc_number") or "",
-                "issuer": doc.get("issuer") or "",
-                "region": region,
-                "source_file": doc.get("source") or "",
-                "part": doc.get("part") or "",
-                "published_on": doc.get("published_on"),
-                "valid_from": doc.get("valid_from"),
-                "valid_to": doc.get("valid_to"),
-                "status": doc["status"],
-                "is_example": bool(doc.get("is_example")),
-                "validity": doc.get("validity") or "stated",
-                "summary": doc.get("summary") or "",
+                "title": measure_data["title"],
+                "summary": measure_data.get("summary") or "",
+                "position": position,
             },
         )
-        counts["documents"] += 1
-        keep_items = []
-        numbers = []
-        for position, measure_data in enumerate(data.get("measures") or []):
-            measure, _ = Measure.objects.update_or_create(
-                document=document,
-                number=str(measure_data["number"]),
-                defaults={
-                    "title": measure_data["title"],
-                    "summary": measure_data.get("summary") or "",
-                    "position": position,
-                },
-            )
-            numbers.append(measure.number)
-            counts["measures"] += 1
-            _sync_assignments(measure, None, measure_data, names)
-            for item_position, item_data in enumerate(measure_data.get("items") or []):
-                keep_items.append(_load_item(measure, item_position, item_data, names).pk)
-                counts["items"] += 1
-        IncentiveItem.objects.filter(measure__document=document).exclude(pk__in=keep_items).delete()
-        document.measures.exclude(number__in=numbers).delete()
-        # A limit the file no longer declares (a reading corrected) goes with the update.
-        CrossItemLimit.objects.filter(document=document).exclude(
-            key__in=[limit["key"] for limit in data.get("limits") or []]
-        ).delete()
-        for limit_data in data.get("limits") or []:
-            limit, _ = CrossItemLimit.objects.update_or_create(
-                key=limit_data["key"],
-                defaults={
-                    "document": document,
-                    "kind": limit_data["kind"],
-                    "amount": limit_data.get("amount"),
-                    "clause": limit_data.get("clause") or "",
-                    "note": limit_data.get("note") or "",
-                },
-            )
-            limit.items.set(IncentiveItem.objects.filter(key__in=limit_data.get("items") or []))
+        numbers.append(measure.number)
+        counts["measures"] += 1
+        _sync_assignments(measure, None, measure_data, names)
+        for item_position, item_data in enumerate(measure_data.get("items") or []):
+            keep_items.append(_load_item(measure, item_position, item_data, names).pk)
+            counts["items"] += 1
+    IncentiveItem.objects.filter(measure__document=document).exclude(pk__in=keep_items).delete()
+    document.measures.exclude(number__in=numbers).delete()
+    # A limit the file no longer declares (a reading corrected) goes with the update.
+    CrossItemLimit.objects.filter(document=document).exclude(
+        key__in=[limit["key"] for limit in data.get("limits") or []]
+    ).delete()
+    for limit_data in data.get("limits") or []:
+        limit, _ = CrossItemLimit.objects.update_or_create(
+            key=limit_data["key"],
+            defaults={
+                "document": document,
+                "kind": limit_data["kind"],
+                "amount": limit_data.get("amount"),
+                "clause": limit_data.get("clause") or "",
+                "note": limit_data.get("note") or "",
+            },
+        )
+        limit.items.set(IncentiveItem.objects.filter(key__in=limit_data.get("items") or []))
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# A document drafted from its text (起草稿): created, reviewed, published
+# ---------------------------------------------------------------------------------------------
+
+
+def draft_bureaus_resolve(
+    *, data: Mapping[str, Any], region: Region
+) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+    """The units a draft names, resolved among the city's bureaus and aliases (brackets and
+    spaces aside; 财政局 written after 市科技局 as 市财政局): the data with its ``bureaus`` list
+    rewritten (each bureau under its own name, the draft's spellings as aliases), the names
+    left unresolved, and each spelling's bureau."""
+    names = _bureaus_by_name(region)
+    by_key = {drafting.unit_key(name): bureau for name, bureau in names.items()}
+    spellings: dict[str, list[str]] = {}
+    unresolved: list[str] = []
+    resolved: dict[str, str] = {}
+    for name in drafting.unit_names(data):
+        bureau = (
+            names.get(name)
+            or by_key.get(drafting.unit_key(name))
+            or by_key.get(drafting.unit_key("市" + name))
+        )
+        if bureau is None:
+            unresolved.append(name)
+            continue
+        resolved[name] = bureau.name
+        spellings.setdefault(bureau.name, [])
+        if name != bureau.name:
+            spellings[bureau.name].append(name)
+    bureaus = [{"name": name, "aliases": aliases} for name, aliases in spellings.items()]
+    bureaus += [{"name": name, "aliases": []} for name in unresolved]
+    return {**data, "bureaus": bureaus}, unresolved, resolved
+
+
+def draft_create(*, region: Region, text: str, file_name: str = "", by=None) -> list[DocumentDraft]:
+    """Draft each document a text holds (one, or the parts 篇一… of a compilation) for a city.
+    Nothing is live: a draft is seen only in the admin until it is published."""
+    drafts = []
+    for data in drafting.drafts_from_text(text, source=file_name, region=region.name):
+        data, unresolved, _resolved = draft_bureaus_resolve(data=data, region=region)
+        drafts.append(
+            DocumentDraft.objects.create(
+                region=region,
+                source_text=text,
+                file_name=file_name,
+                data=data,
+                unresolved_bureaus=unresolved,
+                created_by=by,
+            )
+        )
+    return drafts
+
+
+def draft_save(*, draft: DocumentDraft, data: Mapping[str, Any]) -> DocumentDraft:
+    """Keep an admin's edit of a draft; its units are resolved again."""
+    if draft.published_at:
+        raise CatalogueError([gettext("This draft is already published; edit the document.")])
+    data = dict(data)
+    data.setdefault("document", {})["region"] = draft.region.name
+    draft.data, draft.unresolved_bureaus, _resolved = draft_bureaus_resolve(
+        data=data, region=draft.region
+    )
+    draft.save(update_fields=["data", "unresolved_bureaus"])
+    return draft
+
+
+def draft_problems(*, draft: DocumentDraft) -> list[str]:
+    """Why a draft cannot be published yet; [] when it can."""
+    if draft.published_at:
+        return [gettext("This draft is already published.")]
+    problems = []
+    if draft.unresolved_bureaus:
+        problems.append(
+            gettext(
+                "Units not found among the bureaus of %(city)s: %(names)s. Add them as bureaus "
+                "or aliases, or correct the names in the draft."
+            )
+            % {"city": draft.region.name, "names": "、".join(draft.unresolved_bureaus)}
+        )
+    data = drafting.for_loading(draft.data)
+    report = files.check_document(
+        data,
+        facts={**files.base_facts(), **Fact.declared()},
+        path=Path(draft.file_name or "draft"),
+        seen_keys=set(),
+    )
+    problems += report.problems
+    problems += [
+        gettext("golden case %(item)s «%(name)s»: %(detail)s")
+        % {"item": g.item, "name": g.name, "detail": g.detail}
+        for g in report.golden
+        if not g.ok
+    ]
+    document = data.get("document") or {}
+    if PolicyDocument.objects.filter(key=document.get("key")).exists():
+        problems.append(
+            gettext("A document with the key %(key)s is already in the catalogue.")
+            % {"key": document.get("key")}
+        )
+    item_keys = [
+        item.get("key")
+        for measure in data.get("measures") or []
+        for item in measure.get("items") or []
+    ]
+    taken = list(IncentiveItem.objects.filter(key__in=item_keys).values_list("key", flat=True))
+    if taken:
+        problems.append(
+            gettext("Item keys already in the catalogue: %(keys)s") % {"keys": ", ".join(taken)}
+        )
+    return problems
+
+
+@transaction.atomic
+def draft_publish(*, draft: DocumentDraft, by=None) -> PolicyDocument:
+    """Publish a reviewed draft: checked like a catalogue file, refused while a unit is
+    unresolved, then loaded as a document (its items matched after the commit)."""
+    draft = DocumentDraft.objects.select_for_update().get(pk=draft.pk)
+    data, draft.unresolved_bureaus, _resolved = draft_bureaus_resolve(
+        data=draft.data, region=draft.region
+    )
+    draft.data = {**data, "document": {**data["document"], "region": draft.region.name}}
+    problems = draft_problems(draft=draft)
+    if problems:
+        raise CatalogueError(problems)
+    loaded = document_load(data=drafting.for_loading(draft.data), region=draft.region, update=False)
+    if loaded is None:  # checked above; a race with another publish
+        raise CatalogueError([gettext("A document with this key is already in the catalogue.")])
+    document = loaded["document"]
+    draft.published_at = timezone.now()
+    draft.published_document = document
+    draft.save(update_fields=["data", "unresolved_bureaus", "published_at", "published_document"])
+    for item in IncentiveItem.objects.filter(measure__document=document):
+        item_rules_changed(item=item)
+    return document
