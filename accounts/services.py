@@ -49,6 +49,8 @@ CATALOGUE_ADMIN_MODELS = (
     "incentives.goldencase",
     "incentives.assignment",
     "incentives.crossitemlimit",
+    "incentives.changeproposal",
+    "incentives.documentdraft",
     "applications.holiday",
     "applications.itembudget",
     "dashboard.target",

@@ -4,12 +4,11 @@ conditions, award rules, annex lines and golden cases; every change is kept in t
 imported with a dry run first (django-import-export)."""
 
 import datetime
-import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -19,11 +18,12 @@ from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from incentives import plans, services
+from incentives import editor, plans, proposals, services
 from incentives.annex import AnnexResource
 from incentives.models import (
     Assignment,
     AwardRule,
+    ChangeProposal,
     Condition,
     CrossItemLimit,
     Fact,
@@ -32,7 +32,8 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
-from incentives.rules import REGISTRY
+from incentives.rules import REGISTRY, describe_rule
+from portal import clock
 
 # django-import-export's own Chinese for this heading is garbled (某些行验数据证失败); ours wins.
 gettext_noop("Some rows failed to validate")
@@ -148,16 +149,52 @@ class MeasureAdmin(ImportMixin, SimpleHistoryAdmin):
     inlines = [MeasureAssignmentInline, ItemInline]
 
 
-class ConditionInline(admin.TabularInline):
+class ChangedOnlyThroughProposals:
+    """An item's money — award rules, conditions, golden cases' expectations, limits — changes
+    only through the rule editor's proposals (four eyes, a date): here it is read, not edited,
+    and no version of it is reverted from the history."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoRevert:
+    """No "revert" from the history: reverting a money rule would skip the second admin."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ConditionInline(ChangedOnlyThroughProposals, admin.TabularInline):
     model = Condition
     fields = ["group", "fact", "op", "value", "position"]
     extra = 0
 
 
-class AwardRuleInline(admin.StackedInline):
+class AwardRuleInline(ChangedOnlyThroughProposals, admin.StackedInline):
     model = AwardRule
-    fields = ["params", "effective_from", "effective_to", "clause"]
+    fields = ["kind_label", "rule_words", "effective_from", "effective_to", "clause"]
+    readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("kind"))
+    def kind_label(self, rule):
+        return rule_kind_label(rule.kind)
+
+    @admin.display(description=_("rule"))
+    def rule_words(self, rule):
+        return rule_in_words(rule)
 
 
 class ItemAssignmentInline(MeasureChoicesOfTheItem, admin.TabularInline):
@@ -170,7 +207,17 @@ class ItemAssignmentInline(MeasureChoicesOfTheItem, admin.TabularInline):
 
 
 class GoldenCaseInline(admin.StackedInline):
+    """Golden cases are added here; an existing case's expectation changes only with the rule
+    change that alters it (the editor's "new expected result"), and none is deleted."""
+
     model = GoldenCase
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     fields = [
         ("name", "on_date", "as_if_in_force"),
         "facts",
@@ -179,8 +226,16 @@ class GoldenCaseInline(admin.StackedInline):
     extra = 0
 
 
+def rule_in_words(rule: AwardRule) -> str:
+    declared = services.item_declared(item=rule.item)
+    try:
+        return describe_rule(rule.params, declared=declared)
+    except (KeyError, TypeError, ValueError):
+        return "—"
+
+
 @admin.register(IncentiveItem)
-class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
+class IncentiveItemAdmin(NoRevert, MeasureChoicesOfTheItem, SimpleHistoryAdmin):
     list_display = [
         "name",
         "measure_number",
@@ -193,8 +248,15 @@ class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
     list_filter = ["support_kind", "funding_level", "beneficiary", "delivery", "measure__document"]
     search_fields = ["name", "summary", "key"]
     list_select_related = ["measure__document"]
-    readonly_fields = ["preview_link"]
+    readonly_fields = [
+        "preview_link",
+        "editor_link",
+        "yearly_budget",
+        "budget_basis",
+        "second_review_above",
+    ]
     inlines = [ConditionInline, AwardRuleInline, ItemAssignmentInline, GoldenCaseInline]
+    object_history_template = "admin/incentives/incentiveitem/object_history.html"
     fieldsets = [
         (
             None,
@@ -212,6 +274,16 @@ class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
             },
         ),
         (
+            _("Money: award rule, conditions, limits"),
+            {
+                "fields": ["editor_link"],
+                "description": _(
+                    "The award rule, the conditions and the limits change through the rule "
+                    "editor: a proposal another catalogue admin approves, in effect from a date."
+                ),
+            },
+        ),
+        (
             _("Who, what, from which purse"),
             {"fields": ["beneficiary", "support_kind", "funding_level", "delivery", "cosign"]},
         ),
@@ -223,6 +295,8 @@ class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
                     "processing_days",
                     "publicity_days",
                     "yearly_budget",
+                    "budget_basis",
+                    "second_review_above",
                     ("valid_from", "valid_to"),
                 ]
             },
@@ -253,6 +327,16 @@ class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
             _("Evaluate for typed-in facts"),
         )
 
+    @admin.display(description=_("rule editor"))
+    def editor_link(self, item):
+        if not item.pk:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:incentives_incentiveitem_editor", args=[item.pk]),
+            _("Change the award rule, conditions or limits"),
+        )
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.item_rules_changed(item=form.instance)
@@ -264,8 +348,119 @@ class IncentiveItemAdmin(MeasureChoicesOfTheItem, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.preview_view),
                 name="incentives_incentiveitem_preview",
             ),
+            path(
+                "<int:pk>/editor/",
+                self.admin_site.admin_view(self.editor_view),
+                name="incentives_incentiveitem_editor",
+            ),
+            path(
+                "<int:pk>/editor/preview/",
+                self.admin_site.admin_view(self.editor_preview_view),
+                name="incentives_incentiveitem_editor_preview",
+            ),
+            path(
+                "<int:pk>/editor/form/",
+                self.admin_site.admin_view(self.editor_form_view),
+                name="incentives_incentiveitem_editor_form",
+            ),
             *super().get_urls(),
         ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "proposals": ChangeProposal.objects.filter(item_id=object_id).select_related(
+                "proposed_by", "decided_by"
+            ),
+        }
+        return super().history_view(request, object_id, extra_context)
+
+    # The rule editor ------------------------------------------------------------------------
+
+    def editable_item(self, request, pk) -> IncentiveItem:
+        item = get_object_or_404(IncentiveItem.objects.select_related("measure__document"), pk=pk)
+        if not self.has_change_permission(request, item):
+            raise PermissionDenied
+        return item
+
+    def editor_context(self, request, item, forms_, *, problems=None) -> dict:
+        seen = None
+        if forms_.data is not None and forms_.is_valid():
+            seen, needed = proposals.proposal_problems(
+                item,
+                forms_.edit(),
+                confirmed_ids=forms_.confirmed,
+                reason=forms_.reason,
+                today=clock.today(),
+            )
+            problems = problems if problems is not None else needed
+        elif forms_.data is not None:
+            problems = forms_.errors()
+        else:
+            seen = proposals.preview(item, forms_.edit_as_is())
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "item": item,
+            "forms": forms_,
+            "seen": seen,
+            "problems": problems or [],
+            "open_proposal": ChangeProposal.objects.filter(
+                item=item,
+                status__in=[ChangeProposal.Status.PENDING, ChangeProposal.Status.APPROVED],
+            ).first(),
+            "title": _("Change the money of: %(name)s") % {"name": item.name},
+        }
+
+    def editor_view(self, request, pk):
+        item = self.editable_item(request, pk)
+        if request.method != "POST":
+            forms_ = editor.EditorForms(item)
+            return TemplateResponse(
+                request,
+                "admin/incentives/editor/editor.html",
+                self.editor_context(request, item, forms_),
+            )
+        forms_ = editor.EditorForms(item, request.POST)
+        if forms_.is_valid():
+            try:
+                proposal = proposals.propose(
+                    item=item,
+                    by=request.user,
+                    edit=forms_.edit(),
+                    confirmed_ids=forms_.confirmed,
+                    reason=forms_.reason,
+                )
+            except proposals.ProposalError as error:
+                context = self.editor_context(request, item, forms_, problems=error.problems)
+                return TemplateResponse(request, "admin/incentives/editor/editor.html", context)
+            messages.success(
+                request,
+                _(
+                    "The change is proposed. Another catalogue admin approves it; it takes "
+                    "effect on %(date)s."
+                )
+                % {"date": proposal.effective_on.isoformat()},
+            )
+            return redirect("admin:incentives_changeproposal_change", proposal.pk)
+        context = self.editor_context(request, item, forms_)
+        return TemplateResponse(request, "admin/incentives/editor/editor.html", context)
+
+    def editor_preview_view(self, request, pk):
+        item = self.editable_item(request, pk)
+        if request.method != "POST":
+            return redirect("admin:incentives_incentiveitem_editor", pk)
+        forms_ = editor.EditorForms(item, request.POST)
+        context = self.editor_context(request, item, forms_)
+        return TemplateResponse(request, "admin/incentives/editor/_preview.html", context)
+
+    def editor_form_view(self, request, pk):
+        item = self.editable_item(request, pk)
+        if request.method != "POST":
+            return redirect("admin:incentives_incentiveitem_editor", pk)
+        forms_ = editor.EditorForms(item, request.POST)
+        context = {"forms": forms_, "item": item}
+        return TemplateResponse(request, "admin/incentives/editor/_fields.html", context)
 
     def preview_view(self, request, pk):
         item = get_object_or_404(IncentiveItem.objects.select_related("measure__document"), pk=pk)
@@ -332,44 +527,42 @@ class PreviewForm(forms.Form):
         return values
 
 
-class RecomputesAfterSave:
-    """Admins of an item's parts: after a save, the item's matches are recomputed."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.item_rules_changed(item=obj.item)
-
-
 @admin.register(AwardRule)
-class AwardRuleAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
+class AwardRuleAdmin(NoRevert, ChangedOnlyThroughProposals, SimpleHistoryAdmin):
     list_display = ["item", "kind_label", "effective_from", "effective_to", "clause"]
     list_filter = [RuleKindFilter]
     search_fields = ["item__name", "item__key"]
     list_select_related = ["item"]
-    readonly_fields = ["kind_label"]
+    fields = ["item", "kind_label", "rule_words", "effective_from", "effective_to", "clause"]
+    readonly_fields = fields
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, rule):
         return rule_kind_label(rule.kind)
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "params":
-            field.widget = forms.Textarea(attrs={"rows": 6, "cols": 80})
-            field.encoder = None
-            field.initial = json.dumps({"kind": "fixed", "amount": 100000})
-        return field
+    @admin.display(description=_("rule"))
+    def rule_words(self, rule):
+        return rule_in_words(rule)
 
 
 @admin.register(Condition)
-class ConditionAdmin(RecomputesAfterSave, SimpleHistoryAdmin):
+class ConditionAdmin(NoRevert, ChangedOnlyThroughProposals, SimpleHistoryAdmin):
     list_display = ["item", "group", "fact", "op", "value"]
     search_fields = ["item__name", "fact"]
     list_select_related = ["item"]
 
 
 @admin.register(GoldenCase)
-class GoldenCaseAdmin(SimpleHistoryAdmin):
+class GoldenCaseAdmin(NoRevert, SimpleHistoryAdmin):
+    """Cases are added freely (each must hold when saved); an expectation changes only with the
+    rule change that alters it, and no case is deleted to get past the guard."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["name", "item", "on_date", "expected_verdict", "expected_amount"]
     search_fields = ["name", "item__name"]
     list_select_related = ["item"]
@@ -385,8 +578,107 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CrossItemLimit)
-class CrossItemLimitAdmin(SimpleHistoryAdmin):
+class CrossItemLimitAdmin(NoRevert, ChangedOnlyThroughProposals, SimpleHistoryAdmin):
+    """Limits across items are read here; they change with the catalogue files (reviewed before
+    they are loaded), like the documents that state them."""
+
     list_display = ["key", "kind", "amount", "document", "note"]
     list_filter = ["kind"]
     filter_horizontal = ["items"]
     search_fields = ["key", "note"]
+
+
+class ApproveForm(forms.Form):
+    effective_on = forms.DateField(
+        label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(label=_("Why it is rejected"), max_length=500)
+
+
+@admin.register(ChangeProposal)
+class ChangeProposalAdmin(admin.ModelAdmin):
+    """Proposed changes to items' money: read in words, approved (with the date it takes effect)
+    or rejected by a catalogue admin who did not propose it, withdrawn by the proposer."""
+
+    list_display = ["item", "status", "effective_on", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["item__name", "item__key", "reason"]
+    list_select_related = ["item", "proposed_by", "decided_by"]
+    date_hierarchy = "proposed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        proposal = get_object_or_404(
+            ChangeProposal.objects.select_related("item", "proposed_by", "decided_by"),
+            pk=object_id,
+        )
+        if not self.has_view_permission(request, proposal):
+            raise PermissionDenied
+        approve_form = ApproveForm(initial={"effective_on": proposal.effective_on})
+        reject_form = RejectForm()
+        problems: list[str] = []
+        if request.method == "POST":
+            action = request.POST.get("action")
+            try:
+                if action == "approve":
+                    approve_form = ApproveForm(request.POST)
+                    if approve_form.is_valid():
+                        proposal = proposals.approve(
+                            proposal=proposal,
+                            by=request.user,
+                            effective_on=approve_form.cleaned_data["effective_on"],
+                            note=approve_form.cleaned_data["note"],
+                        )
+                        if proposal.status == ChangeProposal.Status.APPLIED:
+                            services.item_rules_changed(item=proposal.item)
+                            messages.success(request, _("Approved: the change is in effect."))
+                        else:
+                            messages.success(
+                                request,
+                                _("Approved: the change takes effect on %(date)s.")
+                                % {"date": proposal.effective_on.isoformat()},
+                            )
+                        return redirect(request.path)
+                elif action == "reject":
+                    reject_form = RejectForm(request.POST)
+                    if reject_form.is_valid():
+                        proposals.reject(
+                            proposal=proposal,
+                            by=request.user,
+                            note=reject_form.cleaned_data["note"],
+                        )
+                        messages.success(request, _("Rejected."))
+                        return redirect(request.path)
+                elif action == "withdraw":
+                    proposals.withdraw(proposal=proposal, by=request.user)
+                    messages.success(request, _("Withdrawn."))
+                    return redirect(request.path)
+            except proposals.ProposalError as error:
+                problems = error.problems
+                proposal.refresh_from_db()
+        pending = proposal.status == ChangeProposal.Status.PENDING
+        own = proposal.proposed_by_id == request.user.pk
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "proposal": proposal,
+            "approve_form": approve_form,
+            "reject_form": reject_form,
+            "problems": problems,
+            "can_decide": pending
+            and not own
+            and request.user.has_perm("incentives.approve_changeproposal"),
+            "own_pending": pending and own,
+            "title": _("Change proposal #%(number)s") % {"number": proposal.pk},
+        }
+        return TemplateResponse(request, "admin/incentives/changeproposal/detail.html", context)
+from incentives import draft_admin  # noqa: E402,F401

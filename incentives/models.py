@@ -822,3 +822,75 @@ class DocumentDraft(models.Model):
     def __str__(self) -> str:
         title = (self.data or {}).get("document", {}).get("title") if self.data else ""
         return title or self.file_name or f"#{self.pk}"
+
+
+class ChangeProposal(models.Model):
+    """A change to an item's money: its award rule, conditions or limits (and the summary and
+    quote that state the figure), made in the rule editor. Four eyes: another catalogue admin
+    approves it (never the proposer); it takes effect on ``effective_on`` — the rule in effect
+    then ends the day before and the new version starts — and the item's matches are recomputed
+    on that day, not when it was typed.
+
+    ``before`` and ``after`` hold the item's money as data (``incentives/proposals.py`` says
+    their shape); ``changes`` the differences in words, for the history."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved, takes effect on its date")
+        APPLIED = "applied", _("In effect")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        FAILED = "failed", _("Could not take effect")
+
+    item = models.ForeignKey(
+        IncentiveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    changes = models.JSONField(_("changes in words"), default=list)
+    reason = models.TextField(_("reason for the change"))
+    effective_on = models.DateField(_("takes effect on"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    applied_at = models.DateTimeField(_("took effect at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change proposal")
+        verbose_name_plural = _("change proposals")
+        ordering = ["-proposed_at"]
+        permissions = [("approve_changeproposal", _("Can approve a change proposal"))]
+        constraints = [
+            # Four eyes in the database too: whoever decides is not who proposed.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | ~Q(decided_by=models.F("proposed_by"))
+                | Q(status="withdrawn"),
+                name="proposal_decided_by_another",
+            ),
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="one_open_proposal_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.effective_on}"

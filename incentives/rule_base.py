@@ -40,7 +40,7 @@ FIELD_TYPES = frozenset(
         "year_steps",  # [{years: [1, 2], rule: {…}}, …]
     }
 )
-UNITS = {"money": "万元"}
+UNITS = {"money": "万元", "rate": "%", "rate_list": "%"}
 
 
 class RuleError(ValueError):

@@ -1,11 +1,12 @@
 """Forms generated from the registry of award-rule kinds: the basis of the admin's rule editor.
 
 ``rule_form_class("rate")`` is a Django form with one field per field the kind declares, labelled
-in Chinese; money is entered in 万元 and stored in yuan (25 → 250000). ``form.to_rule()`` gives
+in Chinese; money is entered in 万元 and stored in yuan (25 → 250000), a rate in per cent and
+stored as a fraction (2 → "0.02"). ``form.to_rule()`` gives
 the rule dict exactly as the catalogue files write it; ``initial_from_rule(rule)`` the initial
 values to edit an existing one.
 
-    form = rule_form_class("rate")({"base": "contract_amount", "rate": "0.02", "cap": "100"})
+    form = rule_form_class("rate")({"base": "contract_amount", "rate": "2", "cap": "100"})
     form.is_valid() and form.to_rule()
     # {"kind": "rate", "base": "contract_amount", "rate": "0.02", "cap": 1000000}
 """
@@ -75,8 +76,22 @@ class LevelAmountsField(forms.CharField):
         return amounts or None
 
 
+HUNDRED = Decimal(100)
+
+
+def percent_to_fraction(percent: Decimal) -> str:
+    """2 (%) → "0.02", as the catalogue writes a rate."""
+    return decimal_text(Decimal(percent) / HUNDRED)
+
+
+def fraction_to_percent(fraction: Any) -> Decimal | None:
+    """ "0.02" → 2 (%); None for what is not a number."""
+    number = to_decimal(fraction)
+    return None if number is None else plain_decimal(number * HUNDRED)
+
+
 class RateListField(forms.CharField):
-    """Rates separated by commas: "0.8, 0.6, 0.4"; the value is ["0.8", "0.6", "0.4"]."""
+    """Rates in per cent separated by commas: "80, 60, 40"; the value is ["0.8", "0.6", "0.4"]."""
 
     def to_python(self, value):
         text = super().to_python(value).replace("，", ",")
@@ -87,7 +102,7 @@ class RateListField(forms.CharField):
             number = to_decimal(part)
             if number is None:
                 raise forms.ValidationError(_("“%(value)s” is not a number") % {"value": part})
-            rates.append(decimal_text(number))
+            rates.append(percent_to_fraction(number))
         return rates or None
 
 
@@ -127,7 +142,9 @@ def to_rule_value(spec: RuleField, value: Any) -> Any:
     """A cleaned form value as the rule writes it (money in yuan)."""
     if spec.type == "money":
         return wan_to_yuan(value)
-    if spec.type in ("rate", "ratio"):
+    if spec.type == "rate":
+        return percent_to_fraction(value)
+    if spec.type == "ratio":
         return decimal_text(value)
     return value
 
@@ -136,13 +153,16 @@ def to_initial(spec: RuleField, value: Any) -> Any:
     """A rule's value as the form shows it (money in 万元)."""
     if spec.type == "money":
         return yuan_to_wan(value)
-    if spec.type in ("rate", "ratio"):
+    if spec.type == "rate":
+        percent = fraction_to_percent(value)
+        return value if percent is None else percent
+    if spec.type == "ratio":
         number = to_decimal(value)
         return value if number is None else plain_decimal(number)
     if spec.type == "level_amounts" and isinstance(value, Mapping):
         return "\n".join(f"{level}: {yuan_to_wan(amount)}" for level, amount in value.items())
     if spec.type == "rate_list" and isinstance(value, list):
-        return ", ".join(str(rate) for rate in value)
+        return ", ".join(str(fraction_to_percent(rate)) for rate in value)
     return value
 
 

@@ -222,7 +222,7 @@ class Rate(RuleKind):
             gettext_lazy("Rate"),
             "rate",
             required=True,
-            help_text=gettext_lazy("A decimal: 0.02 for 2%."),
+            help_text=gettext_lazy("In per cent: 2 for 2%."),
         ),
         CAP,
         RuleField("min_base", gettext_lazy("Only from (base at least)"), "money"),
@@ -534,7 +534,9 @@ class Premium(RuleKind):
             "rates_by_year",
             gettext_lazy("Share of the premium, year by year"),
             "rate_list",
-            help_text=gettext_lazy("Instead of one share: 0.8, 0.6, 0.4 for years 1, 2, 3."),
+            help_text=gettext_lazy(
+                "Instead of one share, in per cent: 80, 60, 40 for years 1, 2, 3."
+            ),
         ),
         RuleField(
             "max_premium_rate", gettext_lazy("Premium rate counted up to"), "rate", required=True

@@ -3,7 +3,8 @@ rows)."""
 
 from celery import shared_task
 
-from incentives import matching
+from incentives import matching, proposals
+from portal import clock
 
 RETRY = {
     "acks_late": True,
@@ -36,3 +37,13 @@ def recompute_all_matches(job_id: int | None = None) -> int:
 def notify_open_windows() -> int:
     """Tell enterprises once when a window opens for an item they qualify for."""
     return matching.windows_notify()
+
+
+@shared_task(**RETRY)
+def apply_due_proposals() -> int:
+    """Approved changes to items' money whose date has come take effect; each changed item's
+    matches are recomputed then (not when the change was typed)."""
+    applied, _failed = proposals.apply_due(today=clock.today())
+    for item in applied:
+        recompute_item_matches.delay(item.pk)
+    return len(applied)

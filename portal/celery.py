@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Approved changes to items' money take effect on their date, just after midnight; the
+    # items' matches are recomputed then.
+    "apply-due-proposals": {
+        "task": "incentives.tasks.apply_due_proposals",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Matches depend on the date (windows, validity, certificates expiring, a new year's
     # figures): recompute everything every night, before people start work.
     "recompute-all-matches": {

@@ -67,7 +67,7 @@ CASES = [
     ),
     (
         "rate",
-        {"base": "contract_amount", "rate": "0.02", "cap": "100", "clause": "第五条"},
+        {"base": "contract_amount", "rate": "2", "cap": "100", "clause": "第五条"},
         {
             "kind": "rate",
             "base": "contract_amount",
@@ -81,7 +81,7 @@ CASES = [
     ),
     (
         "rate",
-        {"base": "contract_amount", "rate": "0.1", "excess_over": "1000", "cap": "50"},
+        {"base": "contract_amount", "rate": "10", "excess_over": "1000", "cap": "50"},
         {
             "kind": "rate",
             "base": "contract_amount",
@@ -95,7 +95,7 @@ CASES = [
     ),
     (
         "rate",
-        {"base": "contract_amount", "rate": "0.02", "min_base": "500", "cap": "100"},
+        {"base": "contract_amount", "rate": "2", "min_base": "500", "cap": "100"},
         {
             "kind": "rate",
             "base": "contract_amount",
@@ -109,7 +109,7 @@ CASES = [
     ),
     (
         "rate",
-        {"base": "contract_amount", "rate": "0.3", "cap": "200", "up_to": "on", "floor": "10"},
+        {"base": "contract_amount", "rate": "30", "cap": "200", "up_to": "on", "floor": "10"},
         {
             "kind": "rate",
             "base": "contract_amount",
@@ -172,8 +172,8 @@ CASES = [
         {
             "base": "premium_paid",
             "insured": "insured_amount",
-            "rate": "0.8",
-            "max_premium_rate": "0.03",
+            "rate": "80",
+            "max_premium_rate": "3",
             "max_years": "3",
             "cap": "50",
         },
@@ -195,8 +195,8 @@ CASES = [
         {
             "base": "premium_paid",
             "insured": "insured_amount",
-            "rates_by_year": "0.8, 0.6，0.4",
-            "max_premium_rate": "0.03",
+            "rates_by_year": "80, 60，40",
+            "max_premium_rate": "3",
             "cap": "50",
         },
         {
