@@ -63,6 +63,14 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "email": "guanli@example.cn",
     },
     {
+        # A second catalogue admin: a change to an item's money needs another admin's approval.
+        "username": "guanli2",
+        "password": "Guanli2-demo-2026",
+        "role": Role.CATALOGUE_ADMIN,
+        "full_name": "钱管理",
+        "email": "guanli2@example.cn",
+    },
+    {
         "username": "lingdao",
         "password": "Lingdao-demo-2026",
         "role": Role.LEADERSHIP,

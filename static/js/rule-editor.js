@@ -11,7 +11,7 @@
       if (select.data("select2")) {
         return;
       }
-      select.select2({ width: "18em", language: "zh-CN" });
+      select.select2({ width: "12em", language: "zh-CN" });
       // htmx listens for the browser's own change event, which select2 does not send.
       select.on("select2:select", function () {
         this.dispatchEvent(new Event("change", { bubbles: true }));
