@@ -134,7 +134,8 @@ def form_field(spec: RuleField) -> forms.Field:
     if spec.type == "rate_list":
         return RateListField(**options)
     if spec.type == "year_steps":
-        return forms.JSONField(**options)
+        # Edited as rows (``STEP_FIELDS``), not as this field: see ``rule_form_class``.
+        return forms.CharField(widget=forms.HiddenInput, required=False, label=options["label"])
     raise ValueError(f"no form field for the field type {spec.type!r}")
 
 
@@ -173,6 +174,118 @@ def editor_fields(kind: str) -> tuple[RuleField, ...]:
     return own + tuple(spec for spec in (CLAUSE, NOTE) if spec.name not in names)
 
 
+# A schedule's steps as rows: the years, and each year's rule of one of the simple kinds, its
+# figures in 万元 and per cent — no JSON.
+STEP_ROWS = 6
+STEP_KINDS = (
+    ("fixed", gettext_lazy("Fixed amount")),
+    ("range", gettext_lazy("Between two amounts, decided in review")),
+    ("cap_only", gettext_lazy("Only a maximum")),
+    ("rate", gettext_lazy("Share of an amount")),
+)
+STEP_FIELDS = ("years", "kind", "amount", "max", "rate", "base", "cap")
+
+
+def step_fields(row: int) -> dict[str, forms.Field]:
+    money = {"required": False, "max_digits": 20, "decimal_places": 6}
+    return {
+        f"step{row}_years": forms.CharField(
+            label=_lazy_step_label(row, gettext_lazy("years")),
+            required=False,
+            max_length=40,
+            help_text=gettext_lazy("e.g. 1, or 2-4"),
+        ),
+        f"step{row}_kind": forms.ChoiceField(
+            label=gettext_lazy("how"), choices=[("", "---------"), *STEP_KINDS], required=False
+        ),
+        f"step{row}_amount": forms.DecimalField(
+            label=gettext_lazy("amount, or at least（万元）"), **money
+        ),
+        f"step{row}_max": forms.DecimalField(label=gettext_lazy("at most（万元）"), **money),
+        f"step{row}_rate": forms.DecimalField(
+            label=gettext_lazy("rate（%）"), required=False, max_digits=12, decimal_places=8
+        ),
+        f"step{row}_base": forms.CharField(
+            label=gettext_lazy("of (fact or input)"), required=False, max_length=100
+        ),
+        f"step{row}_cap": forms.DecimalField(label=gettext_lazy("cap（万元）"), **money),
+    }
+
+
+def _lazy_step_label(row: int, label):
+    return format_lazy("{} {}", row + 1, label)
+
+
+def parse_years(text: str) -> list[int]:
+    """ "1" → [1]; "2-4" → [2, 3, 4]; "1, 3" → [1, 3]."""
+    years: list[int] = []
+    for part in text.replace("，", ",").replace("、", ",").replace("～", "-").split(","):
+        part = part.strip().removeprefix("第").removesuffix("年")
+        if not part:
+            continue
+        low, sep, high = part.partition("-")
+        if not low.strip().isdigit() or (sep and not high.strip().isdigit()):
+            raise forms.ValidationError(
+                _("write the years as 1, or 2-4: %(text)s") % {"text": text}
+            )
+        first, last = int(low), int(high) if sep else int(low)
+        if first < 1 or last < first:
+            raise forms.ValidationError(
+                _("write the years as 1, or 2-4: %(text)s") % {"text": text}
+            )
+        years += list(range(first, last + 1))
+    return years
+
+
+def years_text(years: list[int]) -> str:
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(str(year) for year in years)
+
+
+def step_rule(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One row's rule, from its cleaned values (None for an empty row)."""
+    kind = values.get("kind")
+    if not kind:
+        return None
+    rule: dict[str, Any] = {"kind": kind}
+    if kind == "fixed" and values.get("amount") is not None:
+        rule["amount"] = wan_to_yuan(values["amount"])
+    if kind == "range":
+        if values.get("amount") is not None:
+            rule["min"] = wan_to_yuan(values["amount"])
+        if values.get("max") is not None:
+            rule["max"] = wan_to_yuan(values["max"])
+    if kind == "cap_only" and values.get("max") is not None:
+        rule["max"] = wan_to_yuan(values["max"])
+    if kind == "rate":
+        if values.get("base"):
+            rule["base"] = values["base"]
+        if values.get("rate") is not None:
+            rule["rate"] = percent_to_fraction(values["rate"])
+        if values.get("cap") is not None:
+            rule["cap"] = wan_to_yuan(values["cap"])
+    return rule
+
+
+def step_initial(row: int, step: Mapping[str, Any]) -> dict[str, Any]:
+    rule = step.get("rule") or {}
+    kind = rule.get("kind")
+    values: dict[str, Any] = {"years": years_text(list(step.get("years") or [])), "kind": kind}
+    if kind == "fixed":
+        values["amount"] = yuan_to_wan(rule.get("amount"))
+    elif kind == "range":
+        values["amount"] = yuan_to_wan(rule.get("min"))
+        values["max"] = yuan_to_wan(rule.get("max"))
+    elif kind == "cap_only":
+        values["max"] = yuan_to_wan(rule.get("max"))
+    elif kind == "rate":
+        values["base"] = rule.get("base")
+        values["rate"] = fraction_to_percent(rule.get("rate"))
+        values["cap"] = yuan_to_wan(rule.get("cap"))
+    return {f"step{row}_{name}": value for name, value in values.items() if value is not None}
+
+
 class RuleForm(forms.Form):
     """Base of the generated forms. With ``declared`` (the item's facts and inputs), a fact
     field offers the declared keys and the whole rule is checked as ``validate_rule`` does."""
@@ -198,9 +311,60 @@ class RuleForm(forms.Form):
                     required=field.required,
                     help_text=field.help_text,
                 )
+        for row in range(STEP_ROWS if self.has_steps else 0):
+            name = f"step{row}_base"
+            self.fields[name] = forms.ChoiceField(
+                choices=keys, label=self.fields[name].label, required=False
+            )
+
+    @property
+    def has_steps(self) -> bool:
+        return any(spec.type == "year_steps" for spec in self.specs)
+
+    @property
+    def step_rows(self) -> list[list[forms.BoundField]]:
+        """The schedule's rows of bound fields, for the editor's table."""
+        if not self.has_steps:
+            return []
+        return [[self[f"step{row}_{name}"] for name in STEP_FIELDS] for row in range(STEP_ROWS)]
+
+    @property
+    def plain_fields(self) -> list[forms.BoundField]:
+        """The fields shown one a line (all but the step rows and the hidden steps field)."""
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith("step") or (name == "steps" and not self.has_steps)
+        ]
+
+    def steps_from_rows(self) -> list[dict[str, Any]]:
+        steps = []
+        for row in range(STEP_ROWS):
+            values = {
+                name: self.cleaned_data.get(f"step{row}_{name}")
+                for name in STEP_FIELDS
+                if name != "years"
+            }
+            text = self.data.get(self.add_prefix(f"step{row}_years"), "") if self.is_bound else ""
+            rule = step_rule(values)
+            if not (text or "").strip() and rule is None:
+                continue
+            if rule is None:
+                raise forms.ValidationError(
+                    _("say how the years %(years)s are supported") % {"years": text}
+                )
+            steps.append({"years": parse_years(text or ""), "rule": rule})
+        if not steps:
+            raise forms.ValidationError(_("give the rule of at least one year"))
+        return steps
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_steps and not self.errors:
+            try:
+                cleaned["steps"] = self.steps_from_rows()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
         if self.declared is not None and not self.errors:
             for problem in validate_rule(self.to_rule(), declared=self.declared):
                 self.add_error(None, problem)
@@ -223,14 +387,23 @@ def rule_form_class(kind: str) -> type[RuleForm]:
     specs = editor_fields(kind)
     attrs: dict[str, Any] = {"kind": kind, "specs": specs, "__module__": __name__}
     attrs.update({spec.name: form_field(spec) for spec in specs})
+    if any(spec.type == "year_steps" for spec in specs):
+        for row in range(STEP_ROWS):
+            attrs.update(step_fields(row))
     name = "".join(part.title() for part in kind.split("_")) + "RuleForm"
     return type(name, (RuleForm,), attrs)
 
 
 def initial_from_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     """Initial values for the form of the rule's kind, to edit it (money in 万元)."""
-    return {
-        spec.name: to_initial(spec, rule[spec.name])
-        for spec in editor_fields(rule["kind"])
-        if rule.get(spec.name) is not None
-    }
+    initial = {}
+    for spec in editor_fields(rule["kind"]):
+        value = rule.get(spec.name)
+        if value is None:
+            continue
+        if spec.type == "year_steps" and isinstance(value, list):
+            for row, step in enumerate(value[:STEP_ROWS]):
+                initial.update(step_initial(row, step))
+        else:
+            initial[spec.name] = to_initial(spec, value)
+    return initial

@@ -161,7 +161,16 @@ CASES = [
     ),
     (
         "schedule",
-        {"year_input": "support_year", "steps": json.dumps(STEPS)},
+        {
+            "year_input": "support_year",
+            "step0_years": "1-3",
+            "step0_kind": "rate",
+            "step0_base": "contract_amount",
+            "step0_rate": "20",
+            "step1_years": "第4年",
+            "step1_kind": "fixed",
+            "step1_amount": "10",
+        },
         {"kind": "schedule", "year_input": "support_year", "steps": STEPS},
         {"support_year": 4, "contract_amount": 1_000_000},
         Decimal(100000),
@@ -410,3 +419,18 @@ def test_a_kind_missing_one_of_its_duties_cannot_be_registered():
     with pytest.raises(TypeError, match="describe"):
         register(Halfway)
     assert "halfway" not in REGISTRY
+
+
+def test_a_schedule_is_edited_as_rows_of_years_not_json():
+    form = rule_form_class("schedule")(
+        {"step0_years": "2-4", "step0_kind": "range", "step0_amount": "20"}, declared=DECLARED
+    )
+    assert form.is_valid(), form.errors
+    assert form.to_rule()["steps"] == [
+        {"years": [2, 3, 4], "rule": {"kind": "range", "min": 200000}}
+    ]
+    assert all("json" not in type(f.field.widget).__name__.lower() for f in form.plain_fields)
+    refused = rule_form_class("schedule")({"step0_years": "二至四", "step0_kind": "fixed"})
+    assert not refused.is_valid()
+    empty = rule_form_class("schedule")({})
+    assert (not empty.is_valid() and "至少" in str(empty.errors)) or "at least" in str(empty.errors)
