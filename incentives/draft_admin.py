@@ -37,7 +37,7 @@ LAYOUT_LABELS = {
 
 class DraftUploadForm(forms.Form):
     region = forms.ModelChoiceField(
-        label=_("City"),
+        label=_("Region of the document"),
         queryset=Region.objects.filter(level__in=["city", "province"]).order_by("code", "name"),
         help_text=_("Units of the annex are resolved among this city's bureaus and aliases."),
     )
@@ -77,7 +77,7 @@ class DraftUploadForm(forms.Form):
 class DraftEditForm(forms.Form):
     """The head in fields; the rest of the draft as JSON (the advanced editor)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Document title"), max_length=200)
     doc_number = forms.CharField(label=_("Document number (文号)"), max_length=64, required=False)
     issuer = forms.CharField(label=_("Issuer"), max_length=200, required=False)
     published_on = forms.DateField(label=_("Published on"), required=False)

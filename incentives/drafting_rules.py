@@ -36,7 +36,7 @@ AWARD = re.compile(r"给予|奖励|补助|资助|补贴|配套|奖补|享受|扶
 
 PER_UNIT = re.compile(
     r"每(?:新增|引进|认定|培育|孵化|转化|建成|获得)?\s*[1一]?\s*(?:家|个|项|名|人|台|套|件)"
-    rf"[^，。；]{{0,16}}?(?:奖励|补助|给予|资助|补贴)\s*{_NUM}\s*万元"
+    rf"[^，。；]{{0,16}}?(?:奖励|补助|给予|资助|补贴)[^，。；\d]{{0,8}}?{_NUM}\s*万元"
 )
 
 
@@ -49,6 +49,8 @@ LEVEL_WORDS = (
 
 
 QUOTE_MAX = 60
+PHRASE_END = re.compile(r"[，；]")
+NOT_A_RATE_BEFORE = re.compile(r"(前|不低于|不少于|达到|增长|(?<!不)超过|提高)\s*$")
 
 
 def amounts_in(text: str) -> list[tuple[str, Decimal, int, int]]:
@@ -94,7 +96,7 @@ def draft_rule(clause: str) -> tuple[dict, list[dict]] | None:
     money = [a for a in found if a[0] == "money"]
     caps = [a for a in money if _at_most(clause, a[2])]
     top = (caps or money or [None])[-1]
-    rates = [a for a in found if a[0] == "rate"]
+    rates = [a for a in found if a[0] == "rate" and not _share_not_rate(clause, a)]
     ratios = [a for a in found if a[0] == "ratio"]
     ranges = [a for a in found if a[0] in ("low", "high")]
     rule: dict[str, Any]
@@ -113,7 +115,9 @@ def draft_rule(clause: str) -> tuple[dict, list[dict]] | None:
             rule["up_to"] = True
     elif ranges:
         rule = {"kind": "range", "min": integral(ranges[0][1]), "max": integral(ranges[1][1])}
-    elif money and (per_unit := PER_UNIT.search(clause)):
+    elif (
+        money and (per_unit := PER_UNIT.search(clause)) and not _at_most(clause, per_unit.start(1))
+    ):
         inputs = [{"key": "unit_count", "label": "数量", "type": "int"}]
         unit = Decimal(per_unit.group(1)) * 10_000
         rule = {"kind": "per_unit", "input": "unit_count", "unit_amount": integral(unit)}
@@ -136,6 +140,12 @@ def draft_rule(clause: str) -> tuple[dict, list[dict]] | None:
             return None
         rule, inputs = {"kind": "cap_only", "max": integral(max(a[1] for a in money))}, []
     return rule, inputs
+
+
+def _share_not_rate(clause: str, amount: tuple) -> bool:
+    """前30%, 不低于50%, 增长15%以上: a rank or a share the text requires, not a rate paid."""
+    before, after = clause[max(0, amount[2] - 4) : amount[2]], clause[amount[3] : amount[3] + 2]
+    return bool(NOT_A_RATE_BEFORE.search(before) or after in ("以上", "以下", "以内"))
 
 
 def _award_near(clause: str, amount: tuple) -> bool:
@@ -164,7 +174,8 @@ def _by_level(clause: str, money: list) -> tuple[dict, list[dict]]:
 
 
 def quote_of(clause: str) -> str:
-    """At most ~60 characters of the sentence, carrying its amounts."""
+    """At most ~60 characters of the sentence, carrying its amounts: the phrases (between commas)
+    that state them, from the phrase naming who gets it (对…) where that fits."""
     clause = clause.strip("。；， ")
     if len(clause) <= QUOTE_MAX:
         return clause
@@ -172,8 +183,18 @@ def quote_of(clause: str) -> str:
     if not found:
         return clause[:QUOTE_MAX]
     first, last = found[0][2], found[-1][3]
-    end = min(len(clause), last + 6)
-    start = max(0, end - QUOTE_MAX)
-    if start > first:
-        start, end = first, first + QUOTE_MAX
+    starts = [0] + [m.end() for m in PHRASE_END.finditer(clause)]
+    ends = [m.start() for m in PHRASE_END.finditer(clause)] + [len(clause)]
+    start = max(b for b in starts if b <= first)
+    end = min(e for e in ends if e >= last)
+    for earlier in sorted((b for b in starts if b < start), reverse=True):
+        if end - earlier > QUOTE_MAX:
+            break
+        if clause[earlier:].startswith("对"):
+            start = earlier
+            break
+    if end - start > QUOTE_MAX:
+        end = min(end, max(last, start + QUOTE_MAX))
+    if end - start > QUOTE_MAX:
+        start = max(start, end - QUOTE_MAX)
     return clause[start:end].strip("。；，、 ")

@@ -444,3 +444,14 @@ def test_the_command_saves_a_draft(tmp_path: Path, capsys):
     call_command("draft_document", str(path), "--region", "唐山市", "--save")
     assert "Saved as draft" in capsys.readouterr().out
     assert DocumentDraft.objects.filter(file_name="办法.txt").exists()
+
+
+@needs_seeds
+@pytest.mark.django_db
+def test_a_seed_document_drafts_with_its_units_resolved_and_reviews(superuser_client):
+    text = (SEEDS / "000_0dae4df5cfe9a5e7.txt").read_text()
+    (draft,) = services.draft_create(region=tangshan(), text=text, file_name="000.txt")
+    assert draft.unresolved_bureaus == []
+    page = superuser_client.get(reverse("admin:incentives_documentdraft_change", args=[draft.pk]))
+    assert page.status_code == 200
+    assert "唐发〔2019〕15号" in page.content.decode()
