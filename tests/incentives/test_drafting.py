@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from incentives import drafting, drafting_measure, services
 from incentives.models import DocumentDraft, IncentiveItem, PolicyDocument
@@ -455,3 +457,47 @@ def test_a_seed_document_drafts_with_its_units_resolved_and_reviews(superuser_cl
     page = superuser_client.get(reverse("admin:incentives_documentdraft_change", args=[draft.pk]))
     assert page.status_code == 200
     assert "唐发〔2019〕15号" in page.content.decode()
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "一、总则",
+                    "（一）",
+                    "1.",
+                    "（2）",
+                    "对新认定的企业",
+                    "给予",
+                    "最高",
+                    "不超过",
+                    "20万元",
+                    "10—50万元",
+                    "2%",
+                    "1:0.5",
+                    "每新增1家",
+                    "分别",
+                    "省级、市级",
+                    "，",
+                    "。",
+                    "；",
+                    "\n",
+                    "\t",
+                    "牵头单位",
+                    "[牵头单位:市科技局;责任单位:市财政局]",
+                    "（责任单位：财政局、各县（市、区）政府）",
+                ]
+            ),
+            st.text(max_size=5),
+        ),
+        max_size=40,
+    )
+)
+def test_any_text_drafts_without_error_into_valid_rules_and_short_quotes(pieces):
+    data = drafting.draft_from_text("".join(pieces))
+    for measure in data["measures"]:
+        for item in measure["items"]:
+            declared = {i["key"]: i for i in item["inputs"]}
+            assert validate_rule(item["rule"], declared=declared) == []
+            assert len(item["quote"]) <= drafting.QUOTE_MAX
