@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from incentives.models import (
+    ChangeProposal,
     Assignment,
     AssignmentRole,
     DocumentStatus,
@@ -237,3 +238,17 @@ def enterprise_unread_notices(*, enterprise):
     return EnterpriseNotice.objects.filter(
         enterprise=enterprise, read_at__isnull=True
     ).select_related("item")
+
+
+def proposals_overview(*, user) -> dict[str, list[ChangeProposal]]:
+    """A catalogue admin's proposals to act on: changes by others awaiting approval, their own
+    awaiting someone else, and the approved ones waiting for their date."""
+    open_ = ChangeProposal.objects.select_related("item", "proposed_by").order_by("proposed_at")
+    pending = open_.filter(status=ChangeProposal.Status.PENDING)
+    return {
+        "proposals_to_approve": list(pending.exclude(proposed_by=user)),
+        "proposals_mine": list(pending.filter(proposed_by=user)),
+        "proposals_scheduled": list(
+            open_.filter(status=ChangeProposal.Status.APPROVED).order_by("effective_on")
+        ),
+    }

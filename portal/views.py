@@ -17,6 +17,7 @@ from accounts.access import (
     EnterpriseRequiredMixin,
     LeadershipRequiredMixin,
 )
+from incentives import selectors as incentive_selectors
 from portal import clock, selectors
 from portal.navigation import navigation_for
 
@@ -67,7 +68,11 @@ class CatalogueAdminHomeView(CatalogueAdminRequiredMixin, TemplateView):
     template_name = "portal/catalogue_admin_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**selectors.catalogue_overview(), **kwargs)
+        return super().get_context_data(
+            **selectors.catalogue_overview(),
+            **incentive_selectors.proposals_overview(user=self.request.user),
+            **kwargs,
+        )
 
 
 class LeadershipHomeView(LeadershipRequiredMixin, TemplateView):

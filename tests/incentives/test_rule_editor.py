@@ -413,3 +413,23 @@ def test_the_editor_page_needs_a_catalogue_admin(client, make_user, item):
     response = client.get(reverse("admin:incentives_incentiveitem_editor", args=[item.pk]))
     assert response.status_code in (302, 403)
     assert not AwardRule.objects.filter(item=item, params__amount=250000).exists()
+
+
+def test_the_other_admin_finds_the_proposal_on_their_home_page(client, proposer, approver, item):
+    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
+    assert forms_.is_valid()
+    proposals.propose(
+        item=item,
+        by=proposer,
+        edit=forms_.edit(),
+        confirmed_ids=forms_.confirmed,
+        reason=forms_.reason,
+    )
+    client.force_login(approver)
+    page = client.get(reverse("portal:catalogue_admin_home")).content.decode()
+    section = page.split('data-testid="proposals-to-approve"', 1)[1].split("</section>", 1)[0]
+    assert "新认定高新技术企业奖励" in section.split("</ul>", 1)[0]
+    client.force_login(proposer)
+    page = client.get(reverse("portal:catalogue_admin_home")).content.decode()
+    section = page.split('data-testid="proposals-to-approve"', 1)[1].split("</section>", 1)[0]
+    assert "<ul" not in section, "one's own proposal is not offered for one's approval"
