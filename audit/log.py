@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from applications.models import CaseEvent
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives.models import (
     Assignment,
     AwardRule,
+    ChangeProposal,
     Condition,
     CrossItemLimit,
     Fact,
@@ -47,6 +49,7 @@ CATALOGUE_MODELS = (
     Assignment,
     CrossItemLimit,
     Fact,
+    ChangeProposal,
 )
 PROFILE_MODELS = (Enterprise, Qualification, YearlyFigures)
 FORMATS = ("xlsx", "csv")
@@ -269,6 +272,7 @@ class _Names:
         Enterprise: ("name",),
         Bureau: ("name",),
         Region: ("name",),
+        User: ("full_name", "username"),
     }
 
     def __init__(self):

@@ -9,9 +9,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from incentives.models import (
-    ChangeProposal,
     Assignment,
     AssignmentRole,
+    ChangeProposal,
     DocumentStatus,
     EnterpriseNotice,
     IncentiveItem,
