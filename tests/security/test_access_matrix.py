@@ -385,6 +385,7 @@ ADMIN_ALLOWED = {
     "incentives.assignment", "incentives.crossitemlimit", "applications.holiday",
     "applications.itembudget", "dashboard.target", "dashboard.targetvalue",
     "dashboard.indexscheme", "dashboard.indexdimension", "dashboard.indexindicator",
+    "incentives.changeproposal", "incentives.documentdraft",
 }  # fmt: skip
 
 
