@@ -328,5 +328,7 @@ def with_added_row(data):
     """The POST with one more (empty) condition row."""
     data = data.copy()
     key = "conditions-TOTAL_FORMS"
-    data[key] = str(int(data.get(key) or 0) + 1)
+    count = data.get(key) or "0"
+    if count.isdigit():  # otherwise the formset says the form was tampered with
+        data[key] = str(int(count) + 1)
     return data

@@ -433,3 +433,53 @@ def test_the_other_admin_finds_the_proposal_on_their_home_page(client, proposer,
     page = client.get(reverse("portal:catalogue_admin_home")).content.decode()
     section = page.split('data-testid="proposals-to-approve"', 1)[1].split("</section>", 1)[0]
     assert "<ul" not in section, "one's own proposal is not offered for one's approval"
+
+
+def test_proposals_and_their_decisions_are_in_the_audit_log(proposer, approver, item):
+    from audit.log import audit_rows
+
+    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
+    assert forms_.is_valid()
+    proposal = proposals.propose(
+        item=item,
+        by=proposer,
+        edit=forms_.edit(),
+        confirmed_ids=forms_.confirmed,
+        reason=forms_.reason,
+    )
+    proposals.approve(proposal=proposal, by=approver)
+    rows = [row for row in audit_rows() if row.object.startswith("修改提案")]
+    assert len(rows) >= 2, "proposed, then approved (and in effect)"
+    assert any(row.who.startswith("甲管理") for row in rows)
+    assert any(row.who.startswith("乙管理") and "已批准" in row.change for row in rows), rows
+    assert any("提出人: 甲管理" in row.change for row in rows), rows
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"kind": "no-such-kind"},
+        {"rule-amount": "-5"},
+        {"rule-amount": "1e400"},
+        {"rule-amount": "abc"},
+        {"effective_on": "2020-01-01"},
+        {"effective_on": "not a date"},
+        {"confirm": ["abc", "99999999"]},
+        {"conditions-TOTAL_FORMS": "100000"},
+        {"conditions-TOTAL_FORMS": "x"},
+        {"conditions-0-fact": "no_such_fact"},
+        {"conditions-0-op": "drop table"},
+        {"conditions-1-value": "-1"},
+        {"summary": ""},
+        {"add_condition": "1", "conditions-TOTAL_FORMS": "abc"},
+    ],
+)
+def test_hostile_editor_posts_are_refused_in_words_never_a_500(client, proposer, item, hostile):
+    client.force_login(proposer)
+    data = {**editor_data(item, **{"rule-amount": "25"}), **hostile}
+    for name in ("editor", "editor_preview", "editor_form"):
+        url = reverse(f"admin:incentives_incentiveitem_{name}", args=[item.pk])
+        response = client.post(url, data)
+        assert response.status_code < 500, (name, hostile)
+    assert not ChangeProposal.objects.exists()
+    assert item.rules.get().params["amount"] == 200000
