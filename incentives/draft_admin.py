@@ -18,7 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incentives import drafting, services
-from incentives.models import DocumentDraft, DocumentStatus
+from incentives.models import DocumentDraft, DocumentStatus, Fact
+from incentives.rule_forms import initial_from_rule, rule_form_class
 from incentives.rules import REGISTRY, describe_rule, validate_rule
 from organisations.models import Region
 
@@ -135,6 +136,93 @@ class DraftEditForm(forms.Form):
         return data
 
 
+class DraftItemsForms:
+    """Each drafted item as the admin reviews it, without JSON: keep it or drop it, its name,
+    and its rule as the form of its kind (money in 万元, rates in %)."""
+
+    def __init__(self, draft: DocumentDraft, data=None):
+        self.draft = draft
+        self.data = data
+        self.rows: dict[str, dict[str, Any]] = {}
+        facts = Fact.declared()
+        for measure in (draft.data or {}).get("measures") or []:
+            for item in measure.get("items") or []:
+                key = item["key"]
+                rule = item.get("rule") or {}
+                kind = rule.get("kind")
+                declared = {
+                    **facts,
+                    **{i["key"]: i for i in item.get("inputs") or [] if isinstance(i, dict)},
+                }
+                prefix = f"item-{key}"
+                rule_form = None
+                if kind in REGISTRY:
+                    rule_form = rule_form_class(kind)(
+                        data,
+                        prefix=f"{prefix}-rule",
+                        declared=declared,
+                        initial=initial_from_rule(rule),
+                    )
+                self.rows[key] = {
+                    "keep_checked": self.kept(key) if data is not None else True,
+                    "keep_name": f"{prefix}-keep",
+                    "name_name": f"{prefix}-name",
+                    "name": data.get(f"{prefix}-name", item.get("name"))
+                    if data
+                    else item.get("name"),
+                    "rule_form": rule_form,
+                }
+
+    def kept(self, key: str) -> bool:
+        return self.data is not None and bool(self.data.get(f"item-{key}-keep"))
+
+    def row(self, key: str) -> dict[str, Any]:
+        return self.rows.get(key, {})
+
+    def is_valid(self) -> bool:
+        results = [
+            row["rule_form"].is_valid()
+            for key, row in self.rows.items()
+            if row["rule_form"] is not None and self.kept(key)
+        ]
+        return all(results)
+
+    def errors(self) -> list[str]:
+        messages = []
+        for key, row in self.rows.items():
+            form = row["rule_form"]
+            if form is not None and self.kept(key) and form.errors:
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else ""
+                    messages += [f"{key} {label}：{e}" for e in errors]
+        return messages
+
+    def edited(self) -> dict[str, Any]:
+        """The draft with the items dropped, renamed and their rules as edited; each kept money
+        item's draft golden case computed again from its rule."""
+        data = json.loads(json.dumps(self.draft.data))
+        document = data.get("document") or {}
+        published = document.get("published_on")
+        on = datetime.date.fromisoformat(published) if published else datetime.date(2000, 1, 1)
+        for measure in data.get("measures") or []:
+            kept = []
+            for item in measure.get("items") or []:
+                key = item["key"]
+                if key in self.rows and not self.kept(key):
+                    continue
+                row = self.rows.get(key)
+                if row is not None:
+                    name = (self.data.get(row["name_name"]) or "").strip()
+                    if name:
+                        item["name"] = name[:200]
+                    if row["rule_form"] is not None:
+                        item["rule"] = row["rule_form"].to_rule()
+                        item["golden"] = drafting.golden_cases_for(item, document, on)
+                kept.append(item)
+            measure["items"] = kept
+        return data
+
+
 def _units(names: list[str], resolved: dict[str, str]) -> list[dict[str, Any]]:
     return [{"name": name, "bureau": resolved.get(name)} for name in names or []]
 
@@ -153,6 +241,7 @@ def draft_review(draft: DocumentDraft) -> dict[str, Any]:
             kind = REGISTRY.get(rule.get("kind"))
             items.append(
                 {
+                    "key": item.get("key"),
                     "item": item,
                     "kind": kind.label if kind else rule.get("kind"),
                     "rule": "; ".join(problems)
@@ -235,8 +324,23 @@ class DocumentDraftAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, draft):
             raise PermissionDenied
         form = DraftEditForm.for_draft(draft)
+        items_forms = DraftItemsForms(draft)
         problems: list[str] = []
-        if request.method == "POST":
+        if request.method == "POST" and "_save_items" in request.POST:
+            if not self.has_change_permission(request, draft):
+                raise PermissionDenied
+            items_forms = DraftItemsForms(draft, request.POST)
+            if items_forms.is_valid():
+                try:
+                    services.draft_save(draft=draft, data=items_forms.edited())
+                except services.CatalogueError as error:
+                    problems = error.problems
+                else:
+                    messages.success(request, gettext("The draft is saved."))
+                    return redirect(request.path)
+            else:
+                problems = items_forms.errors()
+        elif request.method == "POST":
             if not self.has_change_permission(request, draft):
                 raise PermissionDenied
             try:
@@ -258,12 +362,17 @@ class DocumentDraftAdmin(admin.ModelAdmin):
                 draft.refresh_from_db()
         if not problems and not draft.published_at:
             problems = services.draft_problems(draft=draft)
+        review = draft_review(draft)
+        for entry in review["measures"]:
+            for row in entry["items"]:
+                row["edit"] = items_forms.row(row["key"])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "draft": draft,
-            "review": draft_review(draft),
+            "review": review,
             "form": form,
+            "items_forms": items_forms,
             "problems": problems,
             "can_change": self.has_change_permission(request, draft) and not draft.published_at,
             "title": _("Review the draft"),

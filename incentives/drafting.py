@@ -287,7 +287,9 @@ def _item_name(clause: str, measure: DraftMeasure) -> str:
     return f"{subject}（草稿）"[:200]
 
 
-def _golden(item: Mapping[str, Any], document: Mapping[str, Any], on: datetime.date) -> list:
+def golden_cases_for(
+    item: Mapping[str, Any], document: Mapping[str, Any], on: datetime.date
+) -> list:
     """One case computed from the draft rule: the admin checks it against the text before
     publishing (a money item needs one to be loaded)."""
     facts: dict[str, Any] = {}
@@ -371,7 +373,7 @@ def draft_from_parse(parse: Parse, *, key: str, source: str = "", region: str = 
                 "checklist": [],
                 "rule": drafted.rule,
             }
-            item["golden"] = _golden(item, document, on)
+            item["golden"] = golden_cases_for(item, document, on)
             items.append(item)
         if measure.has_children and not items and not any(measure.units.values()):
             continue  # a heading over its measures: nothing of its own
