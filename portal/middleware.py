@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template import loader
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
@@ -60,3 +61,19 @@ class RequestSizeLimitMiddleware:
                 )
                 response = HttpResponse(html, status=413)
         return response
+
+
+class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
+    """The portal serves Chinese cities: pages are in Chinese unless the user has picked another
+    language with the language switcher (its cookie). A browser's Accept-Language alone does not
+    switch the portal to English."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = settings.LANGUAGE_CODE
+        if chosen and translation.check_for_language(chosen):
+            supported = {code for code, _name in settings.LANGUAGES}
+            if chosen in supported:
+                language = chosen
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -19,6 +19,19 @@ def test_pages_are_in_chinese_by_default(client, db):
     assert "谁在使用本平台" in page
 
 
+@pytest.mark.parametrize("accept", ["en", "en-US,en;q=0.9", "fr,en;q=0.5", "zh-TW", ""])
+def test_a_browser_in_another_language_still_gets_chinese(client, db, accept):
+    """The portal is for Chinese cities: English only when the user picks it."""
+    page = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert '<html lang="zh-hans">' in page and "谁在使用本平台" in page
+
+
+def test_a_language_cookie_not_offered_is_ignored(client, db):
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<html lang="zh-hans">' in page
+
+
 def test_the_language_switch_gives_english_and_back(client, db):
     response = client.post(
         reverse("set_language"), {"language": "en", "next": reverse("portal:home")}, follow=True
