@@ -2,10 +2,17 @@
 
 Any app may send mail through here; it imports no app."""
 
+import logging
 import smtplib
+from pathlib import Path
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def email_send(*, subject: str, body: str, to: list[str], html_body: str | None = None) -> None:
@@ -34,3 +41,19 @@ def email_deliver(*, subject: str, body: str, to: list[str], html_body: str | No
 def deliver_email(*, subject: str, body: str, to: list[str], html_body: str | None = None) -> None:
     """Send one e-mail; a refused or unreachable mail server retries with backoff."""
     email_deliver(subject=subject, body=body, to=to, html_body=html_body)
+
+
+class SavedAndLoggedBackend(BaseEmailBackend):
+    """For a developer's machine (the README's run command): each e-mail is saved whole under
+    ``EMAIL_FILE_PATH`` (var/mail/) and the log gets one line — who, what, where the file is —
+    instead of the whole MIME text."""
+
+    def send_messages(self, messages) -> int:
+        folder = Path(settings.EMAIL_FILE_PATH)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+        for number, message in enumerate(messages):
+            path = folder / f"{stamp}-{number}.eml"
+            path.write_bytes(message.message().as_bytes())
+            logger.info("e-mail to %s: %s (%s)", ", ".join(message.to), message.subject, path)
+        return len(messages)
