@@ -1,6 +1,8 @@
 """Where the portal works: regions (省 → 市 → 县/区) and the bureaus of each city, with the other
 names the documents give them."""
 
+import re
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +57,24 @@ class Region(models.Model):
         return self.name
 
 
+# Contacts written as placeholders until a city's admins enter the real ones.
+PLACEHOLDER_PHONE = re.compile(r"^\s*(?:\d{3,4}-)?0{5,}\s*$")
+PLACEHOLDER_WORDS = ("示例", "上线前", "待更正")
+
+
+def is_placeholder(field: str, value: str) -> bool:
+    """Whether a contact value is a placeholder: 0315-0000000, kjj@tangshan.example.cn,
+    an address marked （示例地址…）."""
+    if not value:
+        return False
+    if field == "phone":
+        return bool(PLACEHOLDER_PHONE.match(value)) or any(w in value for w in PLACEHOLDER_WORDS)
+    if field == "email":
+        domain = value.rpartition("@")[2].lower()
+        return "example" in domain.split(".") or domain.endswith(".invalid")
+    return any(word in value for word in PLACEHOLDER_WORDS)
+
+
 class Bureau(models.Model):
     """A government department of one city (部门): 唐山's 市科学技术局 is not 廊坊's."""
 
@@ -90,6 +110,28 @@ class Bureau(models.Model):
         if self.name.startswith("市"):
             return f"{self.city.name}{self.name.removeprefix('市')}"
         return self.name
+
+    def placeholder_contacts(self) -> list[str]:
+        """The contact fields still holding a placeholder (an all-zero number, an example
+        mailbox, an address marked 示例): never shown to the public, refused by
+        ``check --deploy``."""
+        return [
+            name
+            for name in ("phone", "email", "address")
+            if is_placeholder(name, getattr(self, name))
+        ]
+
+    @property
+    def public_phone(self) -> str:
+        return "" if is_placeholder("phone", self.phone) else self.phone
+
+    @property
+    def public_email(self) -> str:
+        return "" if is_placeholder("email", self.email) else self.email
+
+    @property
+    def public_address(self) -> str:
+        return "" if is_placeholder("address", self.address) else self.address
 
 
 class BureauAlias(models.Model):

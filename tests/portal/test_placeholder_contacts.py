@@ -1,0 +1,49 @@
+"""Placeholder contacts (0315-0000000, an example mailbox, an address marked 示例) never reach
+the public pages, and ``check --deploy`` refuses a portal that still has them (issue 15)."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from organisations.models import Bureau, is_placeholder
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "placeholder"),
+    [
+        ("phone", "0315-0000000", True),
+        ("phone", "00000000", True),
+        ("phone", "0315-2801234", False),
+        ("email", "kjj@tangshan.example.cn", True),
+        ("email", "kjj@example.com", True),
+        ("email", "kjj@tangshan.gov.cn", False),
+        ("address", "唐山市路北区（示例地址，上线前由管理员更正）", True),
+        ("address", "唐山市路北区建设北路1号", False),
+        ("phone", "", False),
+    ],
+)
+def test_what_counts_as_a_placeholder(field, value, placeholder):
+    assert is_placeholder(field, value) is placeholder
+
+
+def test_the_public_pages_hide_placeholders_and_show_real_contacts(client, db):
+    bureau = Bureau.objects.get(city__name="唐山市", name="市科学技术局")
+    assert bureau.placeholder_contacts() == ["phone", "email", "address"]
+    for url in ("/policies/ts2019-hitech-new/", f"/bureaus/{bureau.pk}/"):
+        page = client.get(url).content.decode()
+        assert "0315-0000000" not in page and "示例地址" not in page, url
+        assert "example.cn" not in page, url
+    Bureau.objects.filter(pk=bureau.pk).update(
+        phone="0315-2801234", email="kjj@tangshan.gov.cn", address="唐山市路北区建设北路1号"
+    )
+    for url in ("/policies/ts2019-hitech-new/", f"/bureaus/{bureau.pk}/"):
+        page = client.get(url).content.decode()
+        assert "0315-2801234" in page and "建设北路1号" in page, url
+
+
+def test_check_deploy_refuses_placeholder_contacts(db, settings):
+    with pytest.raises(SystemCheckError) as refused:
+        call_command("check", "--deploy", "--fail-level", "ERROR")
+    assert "organisations.E001" in str(refused.value)
+    Bureau.objects.all().update(phone="", email="", address="")
+    call_command("check", "--deploy", "--fail-level", "ERROR")
