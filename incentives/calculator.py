@@ -1,19 +1,52 @@
-"""The policy calculator (政策计算器): a visitor's answers → facts → every item whose plan serves a
-company of the city, evaluated by the same plans as the stored matches. Nothing is stored."""
+"""The policy calculator (政策计算器): a visitor's answers → facts and claim inputs → every item
+whose plan serves a company of the city, evaluated by the same plans as the stored matches
+(``incentives/calculation.py``). Nothing is stored.
+
+Money is typed in 万元 and cleaned to yuan exactly (Decimal). Besides a short questionnaire, the
+form asks every other fact the city's items in force read (so whatever the result reports as
+missing can be answered here) and, under "关于您的计划", every claim input their amounts or
+conditions read (the contract amount, the premium…), so those items give a figure.
+"""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incentives import plans, selectors
-from incentives.models import IncentiveItem
+from incentives import selectors, services
+from incentives.calculation import (
+    CalculatedMatch,
+    CalculationTotal,
+    ClaimQuestion,
+    breakdown_phrase,
+    calculate,
+    calculation_total,
+    claim_questions,
+    estimate_phrase,
+    facts_asked,
+    plans_in_force,
+)
+from incentives.presentation import MatchGroup, group_results
+from incentives.rules import CENT, TEN_THOUSAND
 from organisations.models import Region
+from portal import clock
+
+__all__ = [
+    "CalculatedMatch",
+    "CalculatorForm",
+    "CalculatorResult",
+    "answers_to_facts",
+    "calculate",
+    "calculator_result",
+]
 
 LEVELS = [
     ("none", _("None")),
@@ -43,15 +76,74 @@ TECH_SME = [
 ]
 
 
+# 10 billion 万元 (10^14 yuan): more than any figure a claim can hold, far below what breaks a
+# Decimal or a database column.
+MAX_WAN = Decimal("10000000000")
+MAX_COUNT = 1_000_000_000
+
+
+def _in_wan(label) -> str:
+    return gettext("%(label)s (10,000 yuan)") % {"label": label}
+
+
+# Lazy: the label is worded in the language of the request, not of the import.
+in_wan = lazy(_in_wan, str)
+
+
+class WanField(forms.DecimalField):
+    """Money typed in 万元 ("3000", "3,000", "3000万") and cleaned to yuan, exactly."""
+
+    def __init__(self, *, label, **kwargs):
+        super().__init__(
+            label=in_wan(label),
+            required=False,
+            min_value=0,
+            max_value=MAX_WAN,
+            max_digits=17,
+            decimal_places=6,  # 0.000001 万元 is one fen
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "万元"}),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace("，", "").replace(" ", "")
+            value = value.removesuffix("元").removesuffix("万")
+        return super().to_python(value)
+
+    def clean(self, value):
+        wan = super().clean(value)
+        return None if wan is None else (wan * TEN_THOUSAND).quantize(CENT)
+
+
 def money_field(label):
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_digits=16,
-        decimal_places=2,
-        help_text=_("yuan"),
-    )
+    return WanField(label=label)
+
+
+def declared_field(declaration: Mapping[str, Any], *, help_text: str = "") -> forms.Field:
+    """A form field for a declared fact or claim input: money in 万元, choices as a select,
+    yes/no as a select with "unknown", numbers bounded, dates as dates."""
+    label = str(declaration.get("label") or declaration.get("key"))
+    kind = declaration.get("type")
+    common = {"label": label, "required": False, "help_text": help_text}
+    if kind == "money":
+        return WanField(label=label, help_text=help_text)
+    if kind == "int":
+        return forms.IntegerField(min_value=0, max_value=MAX_COUNT, **common)
+    if kind in ("decimal", "percent"):
+        return forms.DecimalField(
+            min_value=0, max_value=MAX_COUNT, max_digits=16, decimal_places=4, **common
+        )
+    if kind == "bool":
+        return forms.NullBooleanField(**common)
+    if kind == "choice":
+        choices = declaration.get("choices") or {}
+        if isinstance(choices, Mapping):
+            choices = list(choices.items())
+        return forms.ChoiceField(choices=[("", "—"), *[(str(k), v) for k, v in choices]], **common)
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(max_length=200, **common)
 
 
 class CalculatorForm(forms.Form):
@@ -98,16 +190,137 @@ class CalculatorForm(forms.Form):
         max_value=100000,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, on: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].queryset = selectors.cities_with_documents().exclude(name="示例市")
+        self.on = on or clock.today()
+        cities = selectors.cities_with_documents().exclude(name="示例市")
+        self.fields["city"].queryset = cities
         for key, label in PLATFORMS:
             self.fields[key] = forms.ChoiceField(
                 label=label, choices=LEVELS, initial="none", required=False
             )
+        self.asked_for = self._city_asked(cities)
+        self.basic_fields = list(self.fields)
+        self.fact_fields: dict[str, str] = {}  # fact key → field name
+        self.questions: list[ClaimQuestion] = []
+        if self.asked_for is not None:
+            self._add_fact_fields(self.asked_for)
+            self._add_claim_fields(self.asked_for)
 
-    def facts(self, on: datetime.date) -> dict[str, Any]:
-        return answers_to_facts(self.cleaned_data, on=on)
+    def _city_asked(self, cities) -> Region | None:
+        """The city whose items the extra questions are for: the one chosen, else the first."""
+        raw = self.data.get("city") if self.is_bound else None
+        if isinstance(raw, str) and raw.isascii() and raw.isdecimal() and len(raw) < 12:
+            chosen = cities.filter(pk=int(raw)).first()
+            if chosen is not None:
+                return chosen
+        return cities.first()
+
+    def _add_fact_fields(self, city: Region) -> None:
+        declared: dict[str, Mapping[str, Any]] = {}
+        for plan in plans_in_force(city=city, on=self.on):
+            declared.update(plan.spec.declared)
+        for key in facts_asked(city=city, on=self.on):
+            if key in ANSWERED or key not in declared:
+                continue
+            name = f"fact_{key}"
+            self.fields[name] = declared_field(declared[key])
+            self.fact_fields[key] = name
+
+    def _add_claim_fields(self, city: Region) -> None:
+        self.questions = claim_questions(city=city, on=self.on)
+        for question in self.questions:
+            used_by = _("For: %(items)s") % {"items": "、".join(question.item_names)}
+            self.fields[question.name] = declared_field(
+                {
+                    "key": question.key,
+                    "label": question.label,
+                    "type": question.type,
+                    "choices": list(question.choices),
+                },
+                help_text=used_by,
+            )
+
+    # What the answers say ----------------------------------------------------------------------
+
+    def facts(self, on: datetime.date | None = None) -> dict[str, Any]:
+        facts = answers_to_facts(self.cleaned_data, on=on or self.on)
+        for key, name in self.fact_fields.items():
+            value = self.cleaned_data.get(name)
+            if value is not None and value != "":
+                facts[key] = value
+        return facts
+
+    def item_claims(self) -> dict[str, dict[str, Any]]:
+        """The claim inputs given, by item key (``calculation.calculate``'s ``item_claims``)."""
+        claims: dict[str, dict[str, Any]] = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(question.name)
+            if value is None or value == "":
+                continue
+            for item_key in question.item_keys:
+                claims.setdefault(item_key, {})[question.key] = value
+        return claims
+
+    def field_for(self, *, key: str, item_key: str | None = None) -> str | None:
+        """The name of the field that answers a fact (or, with ``item_key``, an item's claim
+        input): where the result sends a visitor to give what is missing."""
+        if item_key is not None:
+            for question in self.questions:
+                if question.key == key and item_key in question.item_keys:
+                    return question.name
+            return None
+        return FIELD_OF_FACT.get(key) or self.fact_fields.get(key)
+
+    @property
+    def sections(self) -> list[tuple[str, str, list]]:
+        """(title, introduction, bound fields) for the template, the questionnaire first."""
+        fact_names = list(self.fact_fields.values())
+        claim_names = [q.name for q in self.questions]
+        sections = [("", "", [self[name] for name in self.basic_fields])]
+        if fact_names:
+            sections.append(
+                (
+                    _("More about your enterprise"),
+                    _("Other facts the policies of this city ask about."),
+                    [self[name] for name in fact_names],
+                )
+            )
+        if claim_names:
+            sections.append(
+                (
+                    _("More about your plans"),
+                    _(
+                        "Where an award depends on your project — a contract, a premium, a "
+                        "grant — give its figure and the item shows how much."
+                    ),
+                    [self[name] for name in claim_names],
+                )
+            )
+        return sections
+
+
+# The facts the questionnaire answers (``answers_to_facts``), and the field that answers each.
+FIELD_OF_FACT = {
+    "scale": "scale",
+    "is_above_scale": "is_above_scale",
+    "tech_leader": "tech_leader",
+    "specialized_sme_level": "specialized_sme_level",
+    "hitech_valid": "hitech",
+    "hitech_certification_kind": "hitech",
+    "hitech_certified_on": "hitech",
+    "tech_sme_level": "tech_sme",
+    "tech_sme_certification_kind": "tech_sme",
+    "tech_sme_registered_on": "tech_sme",
+    "revenue": "revenue",
+    "rd_expense": "rd_expense",
+    "rd_expense_increase": "rd_expense_before",
+    "rd_expense_ratio": "revenue",
+    "tech_contract_turnover": "tech_contract_turnover",
+    "invention_patents_granted": "invention_patents_granted",
+    **{key: key for key, _label in PLATFORMS},
+}
+ANSWERED = frozenset({"city", *FIELD_OF_FACT})
 
 
 def answers_to_facts(answers: dict[str, Any], *, on: datetime.date) -> dict[str, Any]:
@@ -148,42 +361,41 @@ def answers_to_facts(answers: dict[str, Any], *, on: datetime.date) -> dict[str,
     return facts
 
 
+# ---------------------------------------------------------------------------------------------
+# The result as the page shows it
+# ---------------------------------------------------------------------------------------------
+
+
 @dataclass
-class CalculatedMatch:
-    """A computed (not stored) match, shaped like ``Match`` for the same templates."""
-
-    item: IncentiveItem
-    status: str
-    estimate_kind: str = ""
-    amount: Decimal | None = None
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    breakdown: str = ""
-    reasons: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+class CalculatorResult:
+    groups: list[MatchGroup]
+    total: CalculationTotal
 
 
-def calculate(*, city: Region, facts: dict[str, Any], on: datetime.date) -> list[CalculatedMatch]:
-    """Every item a company of the city may claim, for the visitor's facts. The plans are built
-    once per catalogue version in each process (a visitor's facts change per request, the
-    catalogue does not)."""
-    results = []
-    for plan in plans.catalogue().serving(city_id=city.pk, kind=plans.COMPANY):
-        verdict = plan.evaluate(facts, on=on)
-        estimate = verdict.estimate
-        results.append(
-            CalculatedMatch(
-                item=plan.item,
-                status=verdict.verdict,
-                estimate_kind=estimate.kind if estimate else "",
-                amount=estimate.amount if estimate else None,
-                minimum=estimate.minimum if estimate else None,
-                maximum=estimate.maximum if estimate else None,
-                breakdown=estimate.breakdown if estimate else "",
-                reasons=verdict.reasons,
-                missing=verdict.missing,
-                failed=verdict.failed,
-            )
-        )
-    return results
+def calculator_result(*, form: CalculatorForm) -> CalculatorResult:
+    """The valid form's answers evaluated, grouped by verdict, each row with its estimate in one
+    phrase and, for what is missing, the field of this form that answers it."""
+    results = calculate(
+        city=form.cleaned_data["city"],
+        facts=form.facts(),
+        on=form.on,
+        item_claims=form.item_claims(),
+    )
+    groups = group_results(results, facts_declared=services.facts_declared())
+    for group in groups:
+        for row in group.rows:
+            row.estimate_display = estimate_phrase(row)
+            row.breakdown_display = breakdown_phrase(row)
+            row.missing_fields = [
+                (label, form.field_for(key=key))
+                for key, label in zip(row.missing, row.missing_labels, strict=False)
+            ]
+            inputs = {i.get("key"): i for i in row.item.inputs or [] if isinstance(i, Mapping)}
+            row.claim_fields = [
+                (
+                    str((inputs.get(key) or {}).get("label") or key),
+                    form.field_for(key=key, item_key=row.item.key),
+                )
+                for key in row.claim_missing
+            ]
+    return CalculatorResult(groups=groups, total=calculation_total(results))

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from accounts.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
 from accounts.models import Role
 from incentives import caching, selectors, services
-from incentives.calculator import CalculatorForm, calculate
+from incentives.calculator import CalculatorForm, calculator_result
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
 from incentives.plans import plan_for
@@ -166,13 +166,13 @@ class CalculatorView(TemplateView):
     template_name = "incentives/calculator.html"
 
     def get(self, request, *args, **kwargs):
-        form = CalculatorForm(request.GET or None)
-        groups = None
-        if request.GET and form.is_valid():
-            on = clock.today()
-            results = calculate(city=form.cleaned_data["city"], facts=form.facts(on), on=on)
-            groups = group_results(results, facts_declared=services.facts_declared())
-        return self.render_to_response(self.get_context_data(form=form, groups=groups))
+        form = CalculatorForm(request.GET or None, on=clock.today())
+        result = calculator_result(form=form) if request.GET and form.is_valid() else None
+        return self.render_to_response(
+            self.get_context_data(
+                form=form, result=result, groups=result.groups if result else None
+            )
+        )
 
 
 class RecomputeStartView(CatalogueAdminRequiredMixin, TemplateView):

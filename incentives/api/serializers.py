@@ -156,10 +156,30 @@ class MatchResultSerializer(serializers.Serializer):
         ]
 
 
+CLAIMS_HELP = (
+    "Claim inputs by key: the facts of one claim that items declare as their `inputs` (see "
+    "/api/v1/items/: contract_amount, premium_paid, bounty_paid…), for every item that declares "
+    "the key. Values typed as the input says; money in yuan (not 万元), e.g. "
+    '{"contract_amount": 30000000} for a contract of 3,000万元. With them, an item whose amount '
+    "depends on the claim answers with a figure instead of a formula, and its conditions on "
+    "them are checked. Absent inputs are left to the claim, as before."
+)
+ITEM_CLAIMS_HELP = (
+    "Claim inputs for one item: item key → {input key → value} (money in yuan); they take "
+    "precedence over `claims` for that item (the same key can mean different things in two "
+    "items, e.g. support_year)."
+)
+
+
 class CalculatorRequestSerializer(serializers.Serializer):
     city = serializers.CharField(help_text="A city's name (唐山市) or its region id.")
     facts = serializers.DictField(
-        help_text="Profile facts by key (see /api/v1/facts/): values typed as the fact says."
+        help_text="Profile facts by key (see /api/v1/facts/): values typed as the fact says; "
+        "money in yuan."
+    )
+    claims = serializers.DictField(required=False, default=dict, help_text=CLAIMS_HELP)
+    item_claims = serializers.DictField(
+        child=serializers.DictField(), required=False, default=dict, help_text=ITEM_CLAIMS_HELP
     )
     date = serializers.DateField(required=False, help_text="Evaluation date; today if absent.")
 
@@ -188,20 +208,97 @@ class CalculatorRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         return clean
 
+    def validate_claims(self, value):
+        if not value:
+            return {}
+        declared = claim_declarations()
+        errors, clean = {}, {}
+        for key, raw in value.items():
+            if key not in declared:
+                errors[key] = _("Unknown claim input; the items' “inputs” list them.")
+                continue
+            try:
+                clean[key] = parse_claim_value(declared[key], raw)
+            except (ValueError, TypeError, ArithmeticError) as error:
+                errors[key] = str(error)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return clean
+
+    def validate_item_claims(self, value):
+        if not value:
+            return {}
+        inputs = {
+            key: {i["key"]: i for i in item_inputs or [] if isinstance(i, dict) and i.get("key")}
+            for key, item_inputs in IncentiveItem.objects.filter(
+                key__in=[k for k in value if isinstance(k, str)][:500]
+            ).values_list("key", "inputs")
+        }
+        errors, clean = {}, {}
+        for item_key, claims in value.items():
+            if item_key not in inputs:
+                errors[item_key] = _("No such item.")
+                continue
+            for key, raw in claims.items():
+                declaration = inputs[item_key].get(key)
+                if declaration is None:
+                    errors[f"{item_key}.{key}"] = _("The item declares no such input.")
+                    continue
+                try:
+                    clean.setdefault(item_key, {})[key] = parse_claim_value(declaration, raw)
+                except (ValueError, TypeError, ArithmeticError) as error:
+                    errors[f"{item_key}.{key}"] = str(error)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return clean
+
+
+MAX_CLAIM = Decimal("1e15")
+
+
+def claim_declarations() -> dict[str, dict]:
+    """Every claim input key of the catalogue with its type and the union of its choices."""
+    declared: dict[str, dict] = {}
+    for inputs in IncentiveItem.objects.exclude(inputs=[]).values_list("inputs", flat=True):
+        for input_ in inputs or []:
+            if not isinstance(input_, dict) or not input_.get("key"):
+                continue
+            entry = declared.setdefault(
+                input_["key"], {"type": input_.get("type") or "text", "choices": {}}
+            )
+            entry["choices"].update(input_.get("choices") or {})
+    return declared
+
+
+def parse_claim_value(declaration, raw):
+    """A claim input's JSON value as its type; a claim's figures are never negative."""
+    value = parse_value(declaration.get("type") or "text", declaration.get("choices") or {}, raw)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(_("Expected a number that is not negative."))
+        if value > MAX_CLAIM:
+            raise ValueError(_("Expected a number."))
+    return value
+
 
 def parse_fact_value(fact: Fact, raw):
     """A JSON value as the fact's type, or ValueError with a message a person understands."""
+    return parse_value(fact.type, fact.choices or {}, raw)
+
+
+def parse_value(kind: str, choices, raw):
+    """A JSON value as a declared type, or ValueError with a message a person understands."""
     if raw is None:
         return None
-    if fact.type == "bool":
+    if kind == "bool":
         if not isinstance(raw, bool):
             raise ValueError(_("Expected true or false."))
         return raw
-    if fact.type == "int":
+    if kind == "int":
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError(_("Expected a whole number."))
         return raw
-    if fact.type in ("money", "decimal", "percent"):
+    if kind in ("money", "decimal", "percent"):
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             raise ValueError(_("Expected a number."))
         try:
@@ -211,16 +308,14 @@ def parse_fact_value(fact: Fact, raw):
         if not number.is_finite() or abs(number) > Decimal("1e15"):
             raise ValueError(_("Expected a number."))
         return number
-    if fact.type == "date":
+    if kind == "date":
         try:
             return datetime.date.fromisoformat(str(raw))
         except ValueError as error:
             raise ValueError(_("Expected a date as YYYY-MM-DD.")) from error
-    if fact.type == "choice":
-        if raw not in (fact.choices or {}):
-            raise ValueError(
-                _("Expected one of: %(choices)s.") % {"choices": ", ".join(fact.choices or {})}
-            )
+    if kind == "choice":
+        if raw not in choices:
+            raise ValueError(_("Expected one of: %(choices)s.") % {"choices": ", ".join(choices)})
         return raw
     if not isinstance(raw, str) or len(raw) > 200:
         raise ValueError(_("Expected a short text."))

@@ -113,9 +113,11 @@ class FactViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CalculatorView(APIView):
-    """The policy calculator: a city and facts in, the matches with estimates and reasons out.
-    Nothing is stored. Facts that belong to a claim (a contract amount…) are not asked here;
-    items whose figure depends on them answer with a formula."""
+    """The policy calculator: a city, facts and (optionally) claim inputs in, the matches with
+    estimates and reasons out. Nothing is stored. Money is in yuan. Facts that belong to a claim
+    (a contract amount, a premium…) go in `claims` (or `item_claims` for one item); an item whose
+    figure depends on a claim input that is not given answers with a formula. Estimates are after
+    the limits that cross items (就高不重复, caps)."""
 
     permission_classes = [AllowAny]
 
@@ -132,7 +134,13 @@ class CalculatorView(APIView):
         body.is_valid(raise_exception=True)
         on = body.validated_data.get("date") or clock.today()
         facts = {"city": body.validated_data["city"].name, **body.validated_data["facts"]}
-        results = calculate(city=body.validated_data["city"], facts=facts, on=on)
+        results = calculate(
+            city=body.validated_data["city"],
+            facts=facts,
+            on=on,
+            claims=body.validated_data["claims"],
+            item_claims=body.validated_data["item_claims"],
+        )
         return Response(MatchResultSerializer(results, many=True).data)
 
 
