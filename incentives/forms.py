@@ -10,7 +10,9 @@ def _with_all(choices):
 
 
 class CatalogueFilterForm(forms.Form):
-    """The public catalogue's filters; every field optional, bad values are simply ignored."""
+    """The public catalogue's filters; every field optional, bad values are simply ignored.
+    The lead bureaus offered are those of the chosen city: a bureau of another city is a bad
+    value like any other."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     city = forms.ModelChoiceField(
@@ -31,11 +33,24 @@ class CatalogueFilterForm(forms.Form):
     funding_level = forms.ChoiceField(
         label=_("Funding source"), choices=_with_all(FundingLevel.choices), required=False
     )
+    examples = forms.BooleanField(label=_("Include example documents"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].queryset = selectors.cities_with_documents()
-        self.fields["bureau"].queryset = selectors.bureaus_with_lead()
+        examples = self.fields["examples"].clean(self._raw("examples"))
+        self.fields["city"].queryset = selectors.catalogue_cities(examples=examples)
+        self.fields["bureau"].queryset = selectors.catalogue_bureaus(
+            city=self._chosen_city(), examples=examples
+        )
+
+    def _raw(self, name: str):
+        return self.data.get(self.add_prefix(name)) if self.is_bound else None
+
+    def _chosen_city(self):
+        try:
+            return self.fields["city"].clean(self._raw("city"))
+        except forms.ValidationError:
+            return None
 
     def filters(self) -> selectors.CatalogueFilters:
         if not self.is_valid():

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from incentives.models import (
@@ -18,6 +21,7 @@ from incentives.models import (
     Match,
     Measure,
     PolicyDocument,
+    SupportKind,
 )
 from organisations.models import Bureau, Region
 
@@ -109,39 +113,113 @@ class CatalogueFilters:
     beneficiary: str = ""
     state: str = ""
     funding_level: str = ""
+    examples: bool = False
+
+
+# Where a search word is found decides how much it counts: the item's name, then its summary or
+# quote, then its measure's title, then the document's title. A word counts its best place only,
+# so a long measure title never lifts an item above one named for the word.
+SEARCH_WEIGHTS = {"name": 8, "text": 4, "measure": 2, "document": 1}
+# PostgreSQL only: a name within trigram reach of the word (a mistyped character in a long word)
+# counts between the summary and the measure.
+FUZZY_NAME_WEIGHT = 3
+FUZZY_NAME_SIMILARITY = 0.6
+SEARCH_WORDS_MAX = 8
+# Today's order, spelled out: the model's ordering stops applying once relevance is ordered on.
+CATALOGUE_ORDER = (
+    "measure__document__region__code",
+    "-measure__document__published_on",
+    "measure__document__key",
+    "measure__position",
+    "position",
+    "pk",
+)
+
+
+def _word_score(word: str, *, fuzzy: bool) -> Case:
+    whens = [
+        When(name__icontains=word, then=Value(SEARCH_WEIGHTS["name"])),
+        When(
+            Q(summary__icontains=word) | Q(quote__icontains=word),
+            then=Value(SEARCH_WEIGHTS["text"]),
+        ),
+    ]
+    if fuzzy:
+        similar = GreaterThanOrEqual(
+            TrigramWordSimilarity(word, "name"), Value(FUZZY_NAME_SIMILARITY)
+        )
+        whens.append(When(similar, then=Value(FUZZY_NAME_WEIGHT)))
+    whens += [
+        When(measure__title__icontains=word, then=Value(SEARCH_WEIGHTS["measure"])),
+        When(measure__document__title__icontains=word, then=Value(SEARCH_WEIGHTS["document"])),
+    ]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def search_is_fuzzy() -> bool:
+    """Trigram matching needs PostgreSQL's pg_trgm (migration 0011); SQLite has exact words."""
+    return connection.vendor == "postgresql"
 
 
 def items_search(*, filters: CatalogueFilters, on: datetime.date) -> QuerySet[IncentiveItem]:
-    items = items_public()
-    if filters.q:
-        for word in filters.q.split():
-            items = items.filter(
-                Q(name__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(quote__icontains=word)
-                | Q(measure__title__icontains=word)
-                | Q(measure__document__title__icontains=word)
-            )
+    """The catalogue's items for its filters, the most relevant first: for a search, by where
+    each word is found (``SEARCH_WEIGHTS``); among equals, and without a search, real documents
+    before examples, money before other support, items open for application before the rest,
+    then the documents' own order. Example documents only when ``filters.examples``."""
+    items = items_public().annotate(
+        is_example=_flag(Q(measure__document__is_example=True)),
+        is_money=_flag(Q(support_kind=SupportKind.MONEY)),
+        is_open=_flag(state_q(ItemState.OPEN, on)),
+    )
+    if not filters.examples:
+        items = items.filter(measure__document__is_example=False)
+    order = ["is_example", "-is_money", "-is_open", *CATALOGUE_ORDER]
+    words = list(dict.fromkeys(filters.q.split()))[:SEARCH_WORDS_MAX]
+    if words:
+        fuzzy = search_is_fuzzy()
+        scores = {f"word_{n}": _word_score(word, fuzzy=fuzzy) for n, word in enumerate(words)}
+        items = items.annotate(**scores).filter(**{f"{name}__gt": 0 for name in scores})
+        items = items.annotate(relevance=sum((F(name) for name in scores), Value(0)))
+        order = ["-relevance", *order]
     if filters.city:
         items = items.filter(
             Q(measure__document__region=filters.city)
             | Q(measure__document__region_id=filters.city.parent_id)
         )
     if filters.bureau:
+        # Subqueries, not joins: no duplicate rows, so no DISTINCT to fight the ordering.
+        leads = Assignment.objects.filter(bureau=filters.bureau, role=AssignmentRole.LEAD)
         items = items.filter(
-            Q(assignments__bureau=filters.bureau, assignments__role=AssignmentRole.LEAD)
-            | Q(
-                measure__assignments__bureau=filters.bureau,
-                measure__assignments__item__isnull=True,
-                measure__assignments__role=AssignmentRole.LEAD,
-            )
-        ).distinct()
+            Q(pk__in=leads.filter(item__isnull=False).values("item_id"))
+            | Q(measure__in=leads.filter(item__isnull=True).values("measure_id"))
+        )
     for name in ("support_kind", "beneficiary", "funding_level"):
         if getattr(filters, name):
             items = items.filter(**{name: getattr(filters, name)})
     if filters.state:
         items = items.filter(state_q(filters.state, on))
-    return items
+    return items.order_by(*order)
+
+
+def catalogue_cities(*, examples: bool = False) -> QuerySet[Region]:
+    """The cities the catalogue filter offers: those with documents, 示例市 only with examples."""
+    cities = cities_with_documents()
+    if not examples:
+        cities = cities.filter(documents__is_example=False)
+    return cities
+
+
+def catalogue_bureaus(*, city: Region | None = None, examples: bool = False) -> QuerySet[Bureau]:
+    """The lead bureaus the catalogue filter offers: once a city is chosen, only its own; 示例市's
+    only with examples."""
+    bureaus = bureaus_with_lead()
+    if city is not None:
+        return bureaus.filter(city=city)
+    return bureaus.filter(city__in=catalogue_cities(examples=examples).values("pk"))
 
 
 def item_bureaus(item: IncentiveItem, role: str) -> list[Bureau]:

@@ -1,4 +1,4 @@
-"""A visitor looks for 高新技术企业 in 唐山 and finds the 20万元 award with its lead bureau."""
+"""A visitor looks for 高新技术企业 in 唐山 and finds the 20万元 award first, with its lead bureau."""
 
 import pytest
 
@@ -23,8 +23,11 @@ def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, tra
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "catalogue-search.png"), full_page=True)
 
-    result = page.get_by_role("link", name="新认定高新技术企业奖励")
-    assert "20万元" in result.inner_text()
+    # The first card is the award, its name the link, its amount beside it.
+    first = page.get_by_test_id("catalogue-item").first
+    result = first.get_by_role("link", name="新认定高新技术企业奖励")
+    assert result.is_visible()
+    assert "20万元" in first.inner_text()
     result.click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("award").inner_text() == "20万元"
