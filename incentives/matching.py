@@ -203,18 +203,16 @@ def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
 def _notify_newly_eligible(
     matches: list[Match], before: Mapping[tuple[int, int], str], *, email: bool = True
 ) -> int:
-    # Worth telling: money or a status to apply for; services and information wait on the page.
+    # Worth telling: eligible for money or a status (ItemPlan.tells); the rest wait on the page.
     catalogue = item_plans.plans()
     fresh = [
         m
         for m in matches
-        if m.status in GOOD
-        and catalogue[m.item_id].notifies
-        and before.get((m.enterprise_id, m.item_id)) not in GOOD
+        if catalogue[m.item_id].tells(m.status, before.get((m.enterprise_id, m.item_id)))
     ]
     if not fresh:
         return 0
-    notices = [catalogue[m.item_id].newly_eligible(m.enterprise_id) for m in fresh]
+    notices = [catalogue[m.item_id].newly_eligible(m) for m in fresh]
     created = EnterpriseNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=1000)
     if email:
         transaction.on_commit(lambda: _email_pending_notices({m.enterprise_id for m in fresh}))

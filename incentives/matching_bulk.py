@@ -40,7 +40,6 @@ from incentives.models import EnterpriseNotice
 from incentives.plans import ItemPlan
 from organisations.models import Region
 
-GOOD = ("eligible", "likely_eligible")
 CHUNK = 2000
 MEMO_LIMIT = 50_000  # decided rows remembered per item; past it the memo starts again
 COLUMNS = (
@@ -114,7 +113,7 @@ def inputs_hash(run: ItemRun, facts: Mapping[str, Any], seen: dict | None = None
 
 
 def _row_text(run: ItemRun, facts: Mapping[str, Any], on: datetime.date, fingerprint: int):
-    """(status, the COPY text of the row after its enterprise id)."""
+    """(status, the COPY text of the row after its enterprise id, the row's fields)."""
     plan = run.plan
     verdict = plan.evaluate(facts, on=on)
     fields = plan.match_fields(verdict, on=on)
@@ -123,7 +122,7 @@ def _row_text(run: ItemRun, facts: Mapping[str, Any], on: datetime.date, fingerp
         *(_json(fields[c]) if c in JSON_FIELDS else _text(fields[c]) for c in FIELDS),
         str(fingerprint),
     ]
-    return verdict.verdict, "\t".join(values)
+    return verdict.verdict, "\t".join(values), fields
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,11 +217,6 @@ def full_recompute(
     catalogue = item_plans.catalogue()  # one catalogue version for the whole run
     runs = item_runs(catalogue, on)
     outcome = Outcome()
-    notice_texts = {
-        plan.item_id: plan.newly_eligible_notice()
-        for plan in catalogue.by_id.values()
-        if plan.notifies
-    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM portal_enterprise"  # noqa: S608
@@ -237,7 +231,7 @@ def full_recompute(
             if not profiles:
                 break
             after = profiles[-1].enterprise.pk
-            _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome)
+            _chunk(cursor, profiles, catalogue, runs, on, outcome)
             ids = [p.enterprise.pk for p in profiles]
             apply_cross_item_limits(enterprise_ids=ids, on=on)
         done += len(profiles)
@@ -247,12 +241,12 @@ def full_recompute(
     return outcome
 
 
-def _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome: Outcome) -> None:
+def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> None:
     ids = [p.enterprise.pk for p in profiles]
     cursor.execute(STORED_SQL, [ids])
     stored = {(e, i): (h, s, clean) for e, i, h, s, clean in cursor.fetchall()}
     lines = io.StringIO()
-    newly: list[tuple[int, int]] = []
+    newly: list[tuple[int, int, str, str]] = []  # enterprise, item, notice key, message
     for profile in profiles:
         enterprise = profile.enterprise
         serving = catalogue.for_enterprise(enterprise)
@@ -275,13 +269,13 @@ def _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome: Outcome
                 if len(run.memo) >= MEMO_LIMIT:
                     run.memo.clear()
                 run.memo[fingerprint] = row
-            status, text = row
+            status, text, fields = row
             lines.write(prefix)
             lines.write(text)
             lines.write("\n")
             outcome.written += 1
-            if status in GOOD and plan.notifies and (before is None or before[1] not in GOOD):
-                newly.append((enterprise.pk, plan.item_id))
+            if plan.tells(status, before[1] if before is not None else None):
+                newly.append((enterprise.pk, plan.item_id, *plan.newly_eligible_notice(fields)))
     if stored:  # out of scope now (the enterprise moved, the item changed beneficiary)
         gone = list(stored)
         cursor.execute(
@@ -311,8 +305,8 @@ def _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome: Outcome
         )
         cursor.execute("TRUNCATE match_in")
     if newly:
-        keys = [notice_texts[i][0] for _, i in newly]
-        messages = [notice_texts[i][1] for _, i in newly]
+        keys = [key for _, _, key, _ in newly]
+        messages = [message for _, _, _, message in newly]
         cursor.execute(
             "INSERT INTO incentives_enterprisenotice"
             " (enterprise_id, item_id, kind, key, message, created_at)"
@@ -321,8 +315,8 @@ def _chunk(cursor, profiles, catalogue, runs, notice_texts, on, outcome: Outcome
             " ON CONFLICT (enterprise_id, key) DO NOTHING",
             [
                 EnterpriseNotice.Kind.NEWLY_ELIGIBLE,
-                [e for e, _ in newly],
-                [i for _, i in newly],
+                [e for e, *_ in newly],
+                [i for _, i, *_ in newly],
                 keys,
                 messages,
             ],

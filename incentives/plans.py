@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from incentives import caching, selectors, specs
 from incentives import facts as fact_readers
-from incentives.engine import ItemSpec, ItemVerdict, evaluate_item
+from incentives.engine import ELIGIBLE, ItemSpec, ItemVerdict, evaluate_item
 from incentives.models import (
     AwardRule,
     CrossItemLimit,
@@ -33,7 +33,7 @@ from incentives.models import (
     IncentiveItem,
     Match,
 )
-from incentives.rules import rule_in_effect
+from incentives.rules import format_wan, rule_in_effect
 from organisations.models import Region
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +122,20 @@ def claim_keys(item: IncentiveItem) -> frozenset[str]:
 # ---------------------------------------------------------------------------------------------
 
 NOTIFYING_SUPPORT = ("money", "status")  # worth telling an enterprise it newly qualifies
+
+
+def amount_words(fields: Mapping[str, Any]) -> str:
+    """A match's money in a notice: 预计20万元, 最高50万元, 10万元～50万元; "" when the amount
+    depends on the claim or there is none."""
+    kind = fields.get("estimate_kind")
+    amount, low, high = fields.get("amount"), fields.get("minimum"), fields.get("maximum")
+    if kind == "exact" and amount:
+        return _("about %(amount)s") % {"amount": format_wan(amount)}
+    if kind == "range" and high:
+        if not low:
+            return _("up to %(amount)s") % {"amount": format_wan(high)}
+        return f"{format_wan(low)}～{format_wan(high)}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -277,15 +291,34 @@ class ItemPlan:
         """Money or a status to apply for: an enterprise that newly qualifies is told."""
         return self.item.support_kind in NOTIFYING_SUPPORT
 
-    def newly_eligible_notice(self) -> tuple[str, str]:
-        """(the notice's key, its message in the active language) for "you now qualify"."""
-        return (
-            f"eligible:{self.item.key}",
-            _("You now qualify for “%(item)s”.") % {"item": self.item.name},
-        )
+    def tells(self, status: str, before: str | None) -> bool:
+        """Whether a match tells its enterprise "you now qualify": money or a status, eligible
+        (not only "likely": a reviewer still judges those), and not eligible before."""
+        return self.notifies and status == ELIGIBLE and before != ELIGIBLE
 
-    def newly_eligible(self, enterprise_id: int) -> EnterpriseNotice:
-        key, message = self.newly_eligible_notice()
+    def newly_eligible_notice(self, fields: Mapping[str, Any] | None = None) -> tuple[str, str]:
+        """(the notice's key, its message in the active language) for "you now qualify", with
+        the amount the match estimates."""
+        money = amount_words(fields or {})
+        if money:
+            message = _("You now qualify for “%(item)s”: %(amount)s.") % {
+                "item": self.item.name,
+                "amount": money,
+            }
+        else:
+            message = _("You now qualify for “%(item)s”.") % {"item": self.item.name}
+        return f"eligible:{self.item.key}", message
+
+    def newly_eligible(self, match) -> EnterpriseNotice:
+        enterprise_id = match.enterprise_id
+        key, message = self.newly_eligible_notice(
+            {
+                "estimate_kind": match.estimate_kind,
+                "amount": match.amount,
+                "minimum": match.minimum,
+                "maximum": match.maximum,
+            }
+        )
         return EnterpriseNotice(
             enterprise_id=enterprise_id,
             item=self.item,

@@ -188,8 +188,17 @@ def test_newly_eligible_enterprise_is_told_once_in_app_and_by_mail(
     with django_capture_on_commit_callbacks(execute=True):
         matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
     notice = EnterpriseNotice.objects.get(enterprise=e, key="eligible:ts2019-hitech-new")
-    assert "新认定高新技术企业奖励" in notice.message
+    assert "新认定高新技术企业奖励" in notice.message and "20万元" in notice.message
     assert notice.emailed_at is not None
+    # Only what the enterprise is eligible for, money or a status: nothing merely "likely",
+    # nothing that is information, a service or a tax rule.
+    told = EnterpriseNotice.objects.filter(enterprise=e, kind="newly_eligible").select_related(
+        "item"
+    )
+    for each in told:
+        match = Match.objects.get(enterprise=e, item=each.item)
+        assert match.status == "eligible", each.message
+        assert each.item.support_kind in ("money", "status"), each.message
     assert len([m for m in mail.outbox if "新认定高新技术企业奖励" in m.body]) == 1
     with django_capture_on_commit_callbacks(execute=True):
         matching.enterprise_recompute(enterprise_id=e.pk, on=ON)

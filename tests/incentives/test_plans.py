@@ -4,6 +4,7 @@ built once per catalogue version."""
 
 import dataclasses
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -156,5 +157,15 @@ def test_newly_eligible_notice_is_the_plans():
         "eligible:ts2019-hitech-new",
         "贵企业现已符合“新认定高新技术企业奖励”的条件。",
     )
+    exact = {"estimate_kind": "exact", "amount": Decimal(200000)}
+    assert plan.newly_eligible_notice(exact)[1] == (
+        "贵企业现已符合“新认定高新技术企业奖励”的条件，预计可获20万元。"
+    )
+    assert "最高50万元" in plan.newly_eligible_notice(
+        {"estimate_kind": "range", "minimum": Decimal(0), "maximum": Decimal(500000)}
+    )[1]
+    # Only "eligible" tells, and only once: not "likely" (a reviewer judges the rest).
+    assert plan.tells("eligible", None) and plan.tells("eligible", "likely_eligible")
+    assert not plan.tells("likely_eligible", None) and not plan.tells("eligible", "eligible")
     verdict = ItemVerdict("not_eligible", None, [], [], ["x"])
     assert plan.match_row(1, verdict, ON).estimate_kind == ""
