@@ -681,4 +681,6 @@ class ChangeProposalAdmin(admin.ModelAdmin):
             "title": _("Change proposal #%(number)s") % {"number": proposal.pk},
         }
         return TemplateResponse(request, "admin/incentives/changeproposal/detail.html", context)
+
+
 from incentives import draft_admin  # noqa: E402,F401

@@ -871,6 +871,8 @@ class ChangeProposal(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     applied_at = models.DateTimeField(_("took effect at"), null=True, blank=True)
+    # Proposed, approved or rejected, in effect: each step is in the history and the audit log.
+    history = HistoricalRecords(excluded_fields=["before", "after", "changes"])
 
     class Meta:
         verbose_name = _("change proposal")

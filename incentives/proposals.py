@@ -540,7 +540,9 @@ def preview(item: IncentiveItem, edit: Edit) -> Preview:
     rows = [] if problems else case_rows(item, edit, declared)
     stale = stale_figures(before["rule"], edit.rule, edit.summary, edit.quote)
     try:
-        rule_words = describe_rule(edit.rule, declared=declared) if edit.rule and not problems else ""
+        rule_words = (
+            describe_rule(edit.rule, declared=declared) if edit.rule and not problems else ""
+        )
     except (KeyError, TypeError, ValueError):
         rule_words = ""
     return Preview(
@@ -621,7 +623,7 @@ def propose(
     after["text_kept_reason"] = edit.text_kept_reason.strip() if seen.stale else ""
     after["golden"] = [row.confirmed() for row in seen.changed_rows]
     declared = specs.item_declared(item=item, facts=Fact.declared())
-    return ChangeProposal.objects.create(
+    proposal = ChangeProposal(
         item=item,
         before=seen.before,
         after=after,
@@ -630,6 +632,9 @@ def propose(
         effective_on=edit.effective_on,
         proposed_by=by,
     )
+    proposal._history_user = by
+    proposal.save()
+    return proposal
 
 
 def edit_of(proposal: ChangeProposal, *, effective_on: datetime.date | None = None) -> Edit:
@@ -709,6 +714,7 @@ def approve(
     proposal.decided_by = by
     proposal.decided_at = timezone.now()
     proposal.decision_note = note.strip()
+    proposal._history_user = by
     proposal.save()
     if effective_on <= today:
         apply(proposal=proposal, today=today)
@@ -725,6 +731,7 @@ def reject(*, proposal: ChangeProposal, by, note: str) -> ChangeProposal:
     proposal.decided_by = by
     proposal.decided_at = timezone.now()
     proposal.decision_note = note.strip()
+    proposal._history_user = by
     proposal.save()
     return proposal
 
@@ -739,6 +746,7 @@ def withdraw(*, proposal: ChangeProposal, by) -> ChangeProposal:
     proposal.status = ChangeProposal.Status.WITHDRAWN
     proposal.decided_by = by
     proposal.decided_at = timezone.now()
+    proposal._history_user = by
     proposal.save()
     return proposal
 
@@ -775,21 +783,23 @@ def write(*, proposal: ChangeProposal, today: datetime.date) -> IncentiveItem:
         "number": proposal.pk,
         "reason": proposal.reason,
     }
-    write_rule(item, edit, reason)
+    who = proposal.decided_by
+    write_rule(item, edit, reason, who)
     if proposal.after.get("conditions") != proposal.before.get("conditions"):
-        write_conditions(item, edit.conditions, reason)
+        write_conditions(item, edit.conditions, reason, who)
     item.yearly_budget = edit.yearly_budget
     item.budget_basis = edit.budget_basis
     item.second_review_above = edit.second_review_above
     item.summary = edit.summary
     item.quote = edit.quote
     item._change_reason = reason
+    item._history_user = who
     item.save()
     for confirmed in proposal.after.get("golden") or []:
         row = rows.get(confirmed["id"])
         if row is None:
             continue
-        write_case(row, confirmed, declared, reason)
+        write_case(row, confirmed, declared, reason, who)
     failures = specs.golden_failures(
         specs.item_spec(item=IncentiveItem.objects.get(pk=item.pk), facts=Fact.declared()),
         item.golden_cases.all(),
@@ -798,11 +808,12 @@ def write(*, proposal: ChangeProposal, today: datetime.date) -> IncentiveItem:
         raise ProposalError(failures)
     proposal.status = ChangeProposal.Status.APPLIED
     proposal.applied_at = timezone.now()
+    proposal._change_reason = reason
     proposal.save(update_fields=["status", "applied_at"])
     return item
 
 
-def write_rule(item: IncentiveItem, edit: Edit, reason: str) -> None:
+def write_rule(item: IncentiveItem, edit: Edit, reason: str, who) -> None:
     current = rule_on(item, edit.effective_on)
     if edit.rule is None or (current is not None and dict(current.params) == dict(edit.rule)):
         return
@@ -813,6 +824,7 @@ def write_rule(item: IncentiveItem, edit: Edit, reason: str) -> None:
         ends = current.effective_to
         current.effective_to = edit.effective_on - ONE_DAY
         current._change_reason = reason
+        current._history_user = who
         current.save()
         new = AwardRule(
             item=item,
@@ -835,10 +847,11 @@ def write_rule(item: IncentiveItem, edit: Edit, reason: str) -> None:
             clause=clause,
         )
     new._change_reason = reason
+    new._history_user = who
     new.save()
 
 
-def write_conditions(item: IncentiveItem, conditions: list[dict], reason: str) -> None:
+def write_conditions(item: IncentiveItem, conditions: list[dict], reason: str, who) -> None:
     """The conditions as edited: rows kept where they still say the same, others changed in
     place, added or removed (the history keeps each)."""
     existing = list(item.conditions.order_by("group", "position", "pk"))
@@ -854,14 +867,16 @@ def write_conditions(item: IncentiveItem, conditions: list[dict], reason: str) -
         condition.op = data["op"]
         condition.value = data.get("value")
         condition._change_reason = reason
+        condition._history_user = who
         condition.save()
     for condition in existing[len(wanted) :]:
         condition._change_reason = reason
+        condition._history_user = who
         condition.delete()
 
 
 def write_case(
-    row: CaseRow, confirmed: Mapping[str, Any], declared: Mapping[str, dict], reason: str
+    row: CaseRow, confirmed: Mapping[str, Any], declared: Mapping[str, dict], reason: str, who
 ) -> None:
     case = row.case
     if confirmed.get("own"):
@@ -871,11 +886,12 @@ def write_case(
         case.expected_min = to_decimal(expect.get("min"))
         case.expected_max = to_decimal(expect.get("max"))
         case._change_reason = reason
+        case._history_user = who
         case.save()
     if confirmed.get("moved") and row.moved_to is not None:
         expect = confirmed["moved"]["expect"]
         shifted = moved(case, row.moved_to, declared)
-        GoldenCase.objects.create(
+        added = GoldenCase(
             item=case.item,
             name=_("%(name)s (from %(date)s)")
             % {"name": case.name, "date": row.moved_to.isoformat()},
@@ -887,6 +903,9 @@ def write_case(
             expected_min=to_decimal(expect.get("min")),
             expected_max=to_decimal(expect.get("max")),
         )
+        added._change_reason = reason
+        added._history_user = who
+        added.save()
 
 
 def due(today: datetime.date):
