@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from applications.models import Application, CaseEvent, Notification
+from incentives.models import EnterpriseNotice
 from organisations.models import Bureau
 
 logger = logging.getLogger(__name__)
@@ -227,9 +228,17 @@ def resend_pending(*, older_than_seconds: int = 30) -> int:
 def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(
+    cases = Notification.objects.filter(
         user=user,
         channel=Notification.Channel.INBOX,
         status=Notification.Status.SENT,
         read_at__isnull=True,
     ).count()
+    if not getattr(user, "enterprise_id", None):
+        return cases
+    return (
+        cases
+        + EnterpriseNotice.objects.filter(
+            enterprise_id=user.enterprise_id, read_at__isnull=True
+        ).count()
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Role
@@ -13,7 +16,7 @@ from applications.models import (
     Notification,
     State,
 )
-from incentives.models import Match
+from incentives.models import EnterpriseNotice, Match
 from portal import clock
 
 RUNNING = RUNNING_STATES
@@ -79,6 +82,52 @@ def inbox(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(
         user=user, channel=Notification.Channel.INBOX, status=Notification.Status.SENT
     ).select_related("application__item")
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One line of the inbox: a case's notice (``case``) or a policy notice of the enterprise
+    (``policy``: newly eligible, a window opening)."""
+
+    source: str
+    pk: int
+    subject: str
+    body: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+
+
+INBOX_LIMIT = 500  # the newest of each kind; older ones stay in the database
+
+
+def inbox_entries(*, user) -> list[InboxEntry]:
+    """Everything the user is told, newest first: their case notices and, for an enterprise
+    account, the enterprise's policy notices."""
+    entries = [
+        InboxEntry("case", n.pk, n.subject, n.body, n.created_at, n.read_at)
+        for n in inbox(user=user).order_by("-created_at")[:INBOX_LIMIT]
+    ]
+    if user.enterprise_id:
+        entries += [
+            InboxEntry(
+                "policy",
+                n.pk,
+                n.item.name if n.item_id else n.get_kind_display(),
+                n.message,
+                n.created_at,
+                n.read_at,
+            )
+            for n in EnterpriseNotice.objects.filter(enterprise_id=user.enterprise_id)
+            .select_related("item")
+            .order_by("-created_at")[:INBOX_LIMIT]
+        ]
+    return sorted(entries, key=lambda e: e.created_at, reverse=True)
+
+
+def policy_notices(*, user) -> QuerySet[EnterpriseNotice]:
+    if not user.enterprise_id:
+        return EnterpriseNotice.objects.none()
+    return EnterpriseNotice.objects.filter(enterprise_id=user.enterprise_id)
 
 
 def publicity_list() -> QuerySet[Application]:

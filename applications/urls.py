@@ -16,4 +16,5 @@ urlpatterns = [
     path("publicity/", views.PublicityView.as_view(), name="publicity"),
     path("publicity/<str:reference>/objection/", views.ObjectionView.as_view(), name="objection"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/<str:source>/<int:pk>/", views.InboxOpenView.as_view(), name="inbox_open"),
 ]

@@ -415,15 +415,40 @@ class ObjectionView(View):
 
 
 class InboxView(LoginRequiredMixin, ListView):
+    """One inbox: the user's case notices and, for an enterprise, its policy notices (newly
+    eligible, a window opening), newest first, unread ones bold; opening one marks it read."""
+
     template_name = "applications/inbox.html"
     context_object_name = "notices"
     paginate_by = 30
 
     def get_queryset(self):
-        return selectors.inbox(user=self.request.user)
+        return selectors.inbox_entries(user=self.request.user)
 
     def post(self, request):
-        selectors.inbox(user=request.user).filter(read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        now = timezone.now()
+        selectors.inbox(user=request.user).filter(read_at__isnull=True).update(read_at=now)
+        selectors.policy_notices(user=request.user).filter(read_at__isnull=True).update(read_at=now)
         return redirect("applications:inbox")
+
+
+class InboxOpenView(LoginRequiredMixin, View):
+    """Open one notice: it is marked read, and the page it is about opens."""
+
+    def get(self, request, source: str, pk: int):
+        now = timezone.now()
+        if source not in ("case", "policy"):
+            raise Http404
+        if source == "case":
+            notice = get_object_or_404(selectors.inbox(user=request.user), pk=pk)
+            if notice.read_at is None:
+                type(notice).objects.filter(pk=notice.pk).update(read_at=now)
+            return redirect(notice.link or "applications:inbox")
+        notice = get_object_or_404(
+            selectors.policy_notices(user=request.user).select_related("item"), pk=pk
+        )
+        if notice.read_at is None:
+            type(notice).objects.filter(pk=notice.pk).update(read_at=now)
+        if notice.item_id:
+            return redirect("incentives:item", notice.item.key)
+        return redirect("incentives:my_policies")
