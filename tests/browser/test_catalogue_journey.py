@@ -1,4 +1,4 @@
-"""A visitor looks for 高新技术企业 in 唐山 and finds the 20万元 award first, with its lead bureau."""
+"""A visitor looks for 高新技术企业 in 唐山: the 20万元 award comes first, with its lead bureau."""
 
 import pytest
 
@@ -9,6 +9,7 @@ pytestmark = pytest.mark.browser
 
 def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, transactional_db):
     from django.core.management import call_command
+    from playwright.sync_api import expect
 
     call_command(
         "load_catalogue", verbosity=0
@@ -17,7 +18,12 @@ def test_visitor_finds_the_hitech_award_and_its_bureau(browser, live_server, tra
     page.goto(f"{live_server.url}/")
     page.get_by_test_id("public-navigation").get_by_role("link", name="政策目录").click()
     page.get_by_label("搜索").fill("高新技术企业")
+    bureaus = page.locator("#id_bureau option")
+    expect(bureaus.filter(has_text="廊坊市")).not_to_have_count(0)
     page.get_by_label("市", exact=True).select_option(label="唐山市")
+    # htmx reloads the 牵头部门 choices in place: only 唐山's bureaus now.
+    expect(bureaus.filter(has_text="廊坊市")).to_have_count(0)
+    expect(bureaus.filter(has_text="唐山市科学技术局")).to_have_count(1)
     page.get_by_role("button", name="搜索").click()
     page.wait_for_load_state("networkidle")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
