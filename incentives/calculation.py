@@ -290,8 +290,8 @@ def estimate_phrase(row: CalculatedMatch) -> str:
         return f"{format_wan(minimum)}–{format_wan(maximum)}"
     if row.estimate_kind == "formula":
         if maximum:
-            return _("up to %(max)s, by your figures") % {"max": format_wan(maximum)}
-        return _("by your figures")
+            return _("up to %(max)s: give your figures") % {"max": format_wan(maximum)}
+        return _("give your figures to see how much")
     return ""
 
 
