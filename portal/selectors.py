@@ -1,12 +1,19 @@
 """Selectors of the site: they read."""
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
+from applications.models import OPEN_STATES, Application, State
+from applications.notifications import unread_count
 from dashboard import selectors as dashboard
+from incentives.models import Fact, Match
 from organisations.models import Region
 from portal.celery import app
 
@@ -71,3 +78,61 @@ def leadership_overview(*, today: date) -> dict:
 
 
 # The profile's change history (一企一档 变更记录), read from simple-history's tables.
+
+
+# What the enterprise does next, by the state of its case.
+NEXT_STEP = {
+    State.OFFERED: _("Confirm the offer (免申即享)"),
+    State.DRAFT: _("Complete the application and submit it"),
+    State.SUPPLEMENT: _("Supplement the material as the bureau asks (补正)"),
+    State.RETURNED: _("Read why it was returned"),
+}
+CLAIMABLE = ("eligible", "likely_eligible")
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    key: str
+    label: str
+    items: int  # items whose verdict waits on this fact
+
+
+def enterprise_overview(*, enterprise, user) -> dict:
+    """The enterprise's front page: what it may claim and how much, what to add to its profile
+    to know more, its open cases with the next step, and its unread notices."""
+    matches = list(Match.objects.filter(enterprise=enterprise).select_related("item"))
+    claimable = [
+        m for m in matches if m.status in CLAIMABLE and m.item.support_kind in ("money", "status")
+    ]
+    certain = sum(
+        (m.amount for m in claimable if m.estimate_kind == "exact" and m.amount),
+        Decimal(0),
+    )
+    at_most = certain + sum(
+        (m.maximum for m in claimable if m.estimate_kind == "range" and m.maximum),
+        Decimal(0),
+    )
+    waiting = Counter(
+        key for m in matches if m.status == "missing_information" for key in m.missing or []
+    )
+    labels = {key: d.get("label") or key for key, d in Fact.declared().items()}
+    missing = [
+        MissingFact(key, str(labels.get(key, key)), count) for key, count in waiting.most_common(5)
+    ]
+    cases = list(
+        Application.objects.filter(enterprise=enterprise, state__in=OPEN_STATES)
+        .select_related("item")
+        .order_by("-created_at")[:10]
+    )
+    for case in cases:
+        case.next_step = NEXT_STEP.get(case.state, _("The bureau is handling it"))
+    return {
+        "claimable_count": len(claimable),
+        "certain_total": certain,
+        "at_most_total": at_most,
+        "formula_count": sum(1 for m in claimable if m.estimate_kind == "formula"),
+        "missing_facts": missing,
+        "open_cases": cases,
+        "supplements": [c for c in cases if c.state == State.SUPPLEMENT],
+        "unread": unread_count(user),
+    }

@@ -43,6 +43,7 @@ class EnterpriseHomeView(EnterpriseRequiredMixin, TemplateView):
         return super().get_context_data(
             enterprise=enterprise,
             colleagues=account_selectors.enterprise_colleagues(enterprise=enterprise),
+            **selectors.enterprise_overview(enterprise=enterprise, user=self.request.user),
             **kwargs,
         )
 

@@ -1,0 +1,45 @@
+"""The enterprise's home says what to do next (issue 15): how many items it may claim and how
+much, which profile facts would decide more items, its open cases with their next step, 补正
+waiting, unread notices."""
+
+import datetime
+
+from django.urls import reverse
+
+from accounts.models import Role
+from incentives import matching
+from incentives.models import EnterpriseNotice, IncentiveItem
+from tests import factories
+
+
+def test_the_home_counts_claims_money_cases_and_notices(client, make_user):
+    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
+    today = datetime.date.today()
+    factories.qualification(
+        user.enterprise,
+        kind="hitech",
+        recognition="new",
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+    )
+    matching.enterprise_recompute(enterprise_id=user.enterprise_id)
+    EnterpriseNotice.objects.create(
+        enterprise=user.enterprise,
+        item=IncentiveItem.objects.get(key="ts2019-hitech-new"),
+        kind=EnterpriseNotice.Kind.WINDOW_OPEN,
+        key="window:test",
+        message="申报窗口已开放",
+    )
+    client.force_login(user)
+    page = client.get(reverse("portal:enterprise_home")).content.decode()
+    summary = page.split('data-testid="enterprise-summary"', 1)[1]
+    claimable = summary.split('data-testid="claimable"', 1)[1].split("<", 1)[0]
+    assert "项" in claimable and int("".join(c for c in claimable if c.isdigit())) >= 1
+    money = summary.split('data-testid="claimable-money"', 1)[1].split("</div>", 1)[0]
+    assert "万元" in money, "the 20万 award at least"
+    unread = EnterpriseNotice.objects.filter(enterprise=user.enterprise, read_at=None).count()
+    assert unread >= 2, "the new-award notice and the window"
+    assert f"{unread} 条未读" in summary.split('data-testid="unread"', 1)[1].split("</div>", 1)[0]
+    # Facts the profile lacks are named, by label, with how many items they decide.
+    missing = page.split('data-testid="missing-facts"', 1)[1].split("</ul>", 1)[0]
+    assert "影响" in missing and "_" not in missing.split("<span>", 1)[1].split("</span>")[0]
