@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import OPEN_STATES, Application, State
 from applications.notifications import unread_count
 from dashboard import selectors as dashboard
-from incentives.models import Fact, Match
+from incentives.models import Fact, Match, PolicyDocument
+from incentives.presentation import present_items
+from incentives.selectors import items_public
 from organisations.models import Region
 from portal.celery import app
 
@@ -136,3 +138,33 @@ def enterprise_overview(*, enterprise, user) -> dict:
         "supplements": [c for c in cases if c.state == State.SUPPLEMENT],
         "unread": unread_count(user),
     }
+
+
+HOME_LIST = 6
+
+
+def public_home(*, today: date) -> dict:
+    """The public home page: what is open for application now, what enterprises claim most,
+    the newest documents — real ones only (the 示例 templates stay in the catalogue)."""
+    real = items_public().filter(
+        measure__document__is_example=False,
+        measure__document__status="in_force",
+        support_kind__in=["money", "status"],
+    )
+    open_now = list(
+        real.filter(window_opens__lte=today, window_closes__gte=today).order_by(
+            "window_closes", "pk"
+        )[:HOME_LIST]
+    )
+    claimed = list(
+        real.annotate(claims=Count("applications"))
+        .filter(claims__gt=0)
+        .order_by("-claims", "pk")[:HOME_LIST]
+    )
+    present_items([*open_now, *claimed], on=today, with_bureaus=False)
+    documents = list(
+        PolicyDocument.objects.filter(is_example=False, status="in_force")
+        .select_related("region")
+        .order_by("-published_on", "pk")[:HOME_LIST]
+    )
+    return {"open_now": open_now, "most_claimed": claimed, "documents": documents}

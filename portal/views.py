@@ -25,6 +25,9 @@ from portal.navigation import navigation_for
 class HomeView(TemplateView):
     template_name = "portal/home.html"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**selectors.public_home(today=clock.today()), **kwargs)
+
 
 class WorkspaceRedirectView(LoginRequiredMixin, TemplateView):
     """After login: each role goes to its own home page; an account without a role sees its

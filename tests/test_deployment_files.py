@@ -22,6 +22,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "kjzc.example.gov.cn",
     "DATABASE_URL": "postgres://portal:portal@127.0.0.1:5432/portal",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "PORTAL_HOST": "唐山市科学技术局",
+    "PORTAL_HELPLINE": "12345",
 }
 
 

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "portal.context_processors.navigation",
                 "portal.context_processors.inbox",
+                "portal.context_processors.site",
             ],
         },
     },
@@ -182,6 +183,12 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Who runs the portal (主办单位) and the consultation line, shown in every page's footer; set per
+# city. check --deploy warns when they are missing in production.
+PORTAL_HOST = env("PORTAL_HOST", default="")
+PORTAL_HELPLINE = env("PORTAL_HELPLINE", default="")
+PORTAL_HELP_HOURS = env("PORTAL_HELP_HOURS", default="")
 
 # E-mail: EMAIL_URL such as smtp://user:pass@mail.example.cn:587 or consolemail:// (the default).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

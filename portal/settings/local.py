@@ -14,3 +14,8 @@ DEBUG = env.bool("DEBUG", default=True)
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "portal.mail.SavedAndLoggedBackend"
     EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+
+# The demo runs as 唐山's portal; a real city sets its own in the environment.
+PORTAL_HOST = env("PORTAL_HOST", default="唐山市科学技术局（演示）")
+PORTAL_HELPLINE = env("PORTAL_HELPLINE", default="12345")
+PORTAL_HELP_HOURS = env("PORTAL_HELP_HOURS", default="工作日 8:30–12:00，14:30–17:30")
