@@ -147,7 +147,10 @@ def declared_field(declaration: Mapping[str, Any], *, help_text: str = "") -> fo
 
 
 class CalculatorForm(forms.Form):
-    """A short questionnaire; every answer is optional: what is left out reads as unknown."""
+    """A short questionnaire, then a field for every other fact the chosen city's items in force
+    read (``fact_<key>``) and for every claim input they read (``claim_<key>``, "关于您的计划").
+    Every answer is optional: what is left out reads as unknown, a claim input left out is left
+    to the claim (the item answers with a formula)."""
 
     city = forms.ModelChoiceField(label=_("City"), queryset=None, empty_label=None)
     scale = forms.ChoiceField(
