@@ -233,3 +233,23 @@ def test_api_refuses_bad_claim_inputs_with_400(client, body):
 def test_hostile_input_gets_a_form_error_not_a_500(client, tangshan, field, value):
     page = _page(client, {"city": tangshan.pk, field: value})
     assert "is-invalid" in page and 'data-testid="total"' not in page
+
+
+def test_the_first_set_premium_gives_a_figure_once_its_three_inputs_are_given(client, tangshan):
+    key = "ts2019-first-set-insurance"  # 保费的80%，费率最高按3%计，最长3年
+    form = CalculatorForm({"city": str(tangshan.pk)})
+    names = {
+        input_key: form.field_for(key=input_key, item_key=key)
+        for input_key in ("premium_paid", "insured_amount", "support_year")
+    }
+    assert all(names.values()), names
+    params = {"city": tangshan.pk, names["premium_paid"]: "40", names["insured_amount"]: "1000"}
+    partly = _row(_page(client, params), key)
+    assert 'data-testid="claim-missing"' in partly  # the year of support is still asked
+    assert f'href="#id_{names["support_year"]}"' in partly
+    page = _page(client, {**params, names["support_year"]: "3"})
+    row = _row(page, key)
+    # 40万 on 1,000万 insured is a 4% rate: only 3% counts, 80% of 30万 = 24万.
+    assert "24万元" in _text(row.split('data-testid="estimate">', 1)[1].split("</span>", 1)[0])
+    fourth = _row(_page(client, {**params, names["support_year"]: "4"}), key)
+    assert 'data-testid="estimate"' not in fourth  # past the three years: not eligible
