@@ -1,0 +1,49 @@
+"""Every role's pages fit the screen (issue 15): no horizontal scrolling at 1366 px on a desktop,
+nor at 390 px on a phone, where a table's rows read as cards. Screenshots of each page are kept
+in var/screenshots/ (layout-<width>-<user>-<page>.png) for a person to look at."""
+
+import pytest
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.test_rule_editor_journey import login
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    None: ["/", "/policies/", "/documents/", "/calculator/", "/publicity/"],
+    "qiye": ["/enterprise/", "/enterprise/profile/", "/enterprise/policies/", "/applications/",
+             "/inbox/"],
+    "kezhang": ["/bureau/", "/bureau/cases/"],
+    "guanli": ["/manage/"],
+    "lingdao": ["/leadership/", "/dashboard/"],
+}  # fmt: skip
+
+
+def test_every_roles_pages_fit_a_desktop_and_a_phone(browser, live_server, transactional_db):
+    from django.core.management import call_command
+
+    call_command("load_catalogue", verbosity=0)
+    call_command("load_demo", "--allow-without-debug", verbosity=0)
+    base = live_server.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    too_wide = []
+    for width, height in ((1366, 900), (390, 844)):
+        page = browser.new_page(locale="zh-CN", viewport={"width": width, "height": height})
+        for user, urls in PAGES.items():
+            if user:
+                login(page, base, user, f"{user.capitalize()}-demo-2026")
+            else:
+                page.context.clear_cookies()
+            for url in urls:
+                page.goto(base + url)
+                page.wait_for_load_state("networkidle")
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                name = url.strip("/").replace("/", "_") or "home"
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"layout-{width}-{user or 'visitor'}-{name}.png"),
+                    full_page=True,
+                )
+                if scroll > width:
+                    too_wide.append(f"{width}px {user or 'visitor'} {url}: {scroll}px wide")
+        page.close()
+    assert too_wide == []
