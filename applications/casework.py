@@ -23,7 +23,7 @@ from incentives import services as catalogue_services
 from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, NOT_ELIGIBLE, NOT_IN_FORCE, evaluate_item
 from incentives.models import AssignmentRole, CrossItemLimit, Grant, IncentiveItem
 from incentives.plans import plan_for
-from incentives.rules import format_wan, rule_in_effect, rule_upper_bound
+from incentives.rules import Estimate, format_wan, rule_in_effect, rule_upper_bound
 from organisations.models import Bureau
 from portal import clock
 
@@ -162,7 +162,11 @@ def amount_bounds(application: Application) -> tuple[Decimal, Decimal | None, st
         return _("The case no longer meets the conditions: %(why)s") % {
             "why": "；".join(verdict.failed or verdict.reasons[:1])
         }
-    estimate = verdict.estimate
+    return bounds_of(verdict.estimate, rule)
+
+
+def bounds_of(estimate: Estimate, rule) -> tuple[Decimal, Decimal | None, str]:
+    """The lowest and highest amount an estimate allows (the rule's top where it has no own)."""
     if estimate.kind == "exact":
         return estimate.amount, estimate.amount, estimate.breakdown
     low, high = estimate.minimum or Decimal(0), estimate.maximum

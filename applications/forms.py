@@ -3,12 +3,17 @@ materials are chosen from the enterprise's files or uploaded, checked by their c
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import CosignRequest, EnterpriseFile, State
+from applications import sending
+from applications.models import DECLARATION_TEXT, CosignRequest, EnterpriseFile, State
 from applications.uploads import AttachmentField
 from portal.validators import validate_plain_text
+
+TEN_THOUSAND = Decimal(10000)
 
 
 def _field_for(declaration: dict) -> forms.Field:
@@ -57,6 +62,79 @@ class ClaimForm(forms.Form):
         for declaration in inputs:
             if isinstance(declaration, dict) and declaration.get("key"):
                 self.fields[declaration["key"]] = _field_for(declaration)
+
+
+class CaseDetailsForm(forms.Form):
+    """Who the bureau calls about the case, and the amount requested (in 万元 on screen, yuan
+    once cleaned) where the rule leaves the amount open. The bounds are checked by the service
+    against the claim as saved."""
+
+    contact_name = forms.CharField(
+        label=_("Contact person"), max_length=40, required=False, validators=[validate_plain_text]
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=30,
+        required=False,
+        help_text=_("A mobile (13812345678) or a landline with its area code (0315-2345678)."),
+    )
+    requested_amount = forms.DecimalField(
+        label=_("Amount requested (万元)"),
+        required=False,
+        min_value=Decimal("0.000001"),
+        max_digits=14,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    bank_account = forms.CharField(
+        label=_("Bank account for payment"),
+        max_length=64,
+        required=False,
+        validators=[validate_plain_text],
+    )
+
+    def __init__(self, *args, terms: sending.AmountTerms | None, is_offer: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.terms = terms
+        if terms is None or not terms.open:
+            del self.fields["requested_amount"]
+        else:
+            self.fields["requested_amount"].help_text = _(
+                "What the rule allows for your claim: %(terms)s."
+            ) % {"terms": terms.words}
+        if not is_offer:
+            del self.fields["bank_account"]
+
+    def clean_contact_phone(self) -> str:
+        value = self.cleaned_data["contact_phone"]
+        if value.strip() and sending.phone_normalised(value) is None:
+            raise forms.ValidationError(
+                _(
+                    "Give a mainland mobile number (11 digits, e.g. 13812345678) or a landline "
+                    "with its area code (e.g. 0315-2345678)."
+                ),
+                code="phone",
+            )
+        return value
+
+    def requested_yuan(self) -> Decimal | None:
+        wan = self.cleaned_data.get("requested_amount")
+        if wan is None:
+            return None
+        return (wan * TEN_THOUSAND).quantize(Decimal("0.01"))
+
+
+class DeclarationForm(forms.Form):
+    """The 承诺书 on the confirmation page, and what the page showed (its fingerprint)."""
+
+    declare = forms.BooleanField(
+        label=DECLARATION_TEXT,
+        required=True,
+        error_messages={
+            "required": _("Tick the declaration (承诺书) to send the application: it is required.")
+        },
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 class MaterialForm(forms.Form):

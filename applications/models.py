@@ -104,6 +104,24 @@ class Application(models.Model):
     publicity_ends = models.DateField(_("publicity ends"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    # What the enterprise asks for where the rule leaves the amount open (a range, "up to"); the
+    # rule's own figure where it gives one. Yuan; shown in 万元.
+    requested_amount = models.DecimalField(
+        _("amount requested"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # 承诺书: who declared the material true and complete, when, and the words they agreed to.
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
+    declaration_text = models.TextField(_("declaration agreed to"), blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
@@ -121,6 +139,14 @@ class Application(models.Model):
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
                 name="application_amount_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
+                name="application_requested_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(declared_at__isnull=True) | Q(declared_by__isnull=False),
+                name="application_declaration_has_its_author",
+            ),
         ]
         indexes = [models.Index(fields=["state", "deadline"])]
 
@@ -128,9 +154,39 @@ class Application(models.Model):
         return f"{self.reference} {self.item}"
 
     def save(self, *args, **kwargs):
+        # Cases started by the services get a readable number (``services.case_number_next``);
+        # rows made any other way (imports, fixtures) still get a unique one.
         if not self.reference:
             self.reference = f"SQ{uuid.uuid4().hex[:12].upper()}"
         super().save(*args, **kwargs)
+
+
+# 承诺书: what the enterprise declares when it sends a case (shown beside the checkbox, stored
+# with the case as it was agreed to).
+DECLARATION_TEXT = _(
+    "We declare that the application and every material attached are true, accurate and "
+    "complete. We accept that the bureaus may check them, and that money paid on false or "
+    "incomplete material is recovered and the enterprise's credit record noted."
+)
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number given to the cases of one city in one year (案件编号
+    唐山-2026-000123). A new case locks its row: two cases started at once never share a number."""
+
+    prefix = models.CharField(_("prefix"), max_length=16)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="case_number_one_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
 
 
 class EnterpriseFile(models.Model):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from applications import casework, ledger, notifications, workflow
+from applications import casework, ledger, notifications, sending, workflow
 from applications.casework import (  # noqa: F401 - the services' public names
     ApplicationError,
     approval_problems,
@@ -32,12 +32,14 @@ from applications.casework import (  # noqa: F401 - the services' public names
     submission_problems,
 )
 from applications.models import (
+    DECLARATION_TEXT,
     EDITABLE_STATES,
     OPEN_STATES,
     RUNNING_STATES,
     Application,
     ApplicationMaterial,
     CaseEvent,
+    CaseNumberCounter,
     CosignRequest,
     EnterpriseFile,
     Holiday,
@@ -111,16 +113,39 @@ def application_start(*, user, item: IncentiveItem) -> Application:
     try:
         with transaction.atomic():
             application = Application.objects.create(
+                reference=case_number_next(item=item, enterprise=enterprise),
                 enterprise=enterprise,
                 item=item,
                 period=period,
                 created_by=user,
                 form_data=prefill,
+                contact_name=(user.full_name or "")[:40],
             )
             _event(application, "create", "", State.DRAFT, user)
     except IntegrityError:  # another tab opened it at the same moment
         return open_cases.get(period=period)
     return application
+
+
+def case_number_next(*, item: IncentiveItem, enterprise: Enterprise) -> str:
+    """A readable case number: the city that handles the case, the year, and the next number
+    of that city's year (唐山-2026-000123). Call inside the transaction that creates the case:
+    the counter's row stays locked until it commits, so no two cases share a number."""
+    region = item.measure.document.region
+    city = region if region.level == "city" else enterprise.city
+    prefix = (city.name.removesuffix("市") or city.name)[:12] if city else "SQ"
+    year = clock.today().year
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+        prefix=prefix, year=year
+    )
+    while True:
+        counter.last += 1
+        reference = f"{prefix}-{year}-{counter.last:06d}"
+        # A number taken by a row made another way (an import) is skipped, never reused.
+        if not Application.objects.filter(reference=reference).exists():
+            break
+    counter.save(update_fields=["last"])
+    return reference
 
 
 def _jsonable(value):
@@ -136,6 +161,88 @@ def application_update(*, application: Application, user, form_data: dict[str, A
         raise ApplicationError(_("This application cannot be changed now."))
     application.form_data = {key: _jsonable(value) for key, value in form_data.items()}
     application.save(update_fields=["form_data"])
+
+
+def application_details_save(
+    *,
+    application: Application,
+    user,
+    contact_name: str,
+    contact_phone: str,
+    requested_amount: Decimal | None,
+    bank_account: str | None = None,
+) -> None:
+    """Save who the bureau calls about the case and the amount requested (yuan), each checked:
+    the phone a mobile or a landline with its area code, the amount within the rule's bounds
+    for the claim as saved (``sending.requested_amount_problem``)."""
+    if user.enterprise_id != application.enterprise_id or application.state not in EDITABLE_STATES:
+        raise ApplicationError(_("This application cannot be changed now."))
+    phone = ""
+    if contact_phone.strip():
+        phone = sending.phone_normalised(contact_phone)
+        if phone is None:
+            raise ApplicationError(
+                _("The contact phone is not a mobile or a landline with its area code.")
+            )
+    terms = sending.amount_terms(application)
+    if terms is None or not terms.open:
+        requested_amount = None  # the rule fixes the amount (recorded when the case is sent)
+    elif requested_amount is not None:
+        problem = sending.requested_amount_problem(application, requested_amount)
+        if problem:
+            raise ApplicationError(problem)
+    application.contact_name = " ".join(contact_name.split())[:40]
+    application.contact_phone = phone
+    application.requested_amount = requested_amount
+    fields = ["contact_name", "contact_phone", "requested_amount"]
+    if bank_account is not None and application.state == State.OFFERED:
+        application.bank_account = bank_account.strip()[:64]
+        fields.append("bank_account")
+    application.full_clean(exclude=["enterprise", "item", "created_by", "lead_bureaus"])
+    application.save(update_fields=fields)
+
+
+def application_send(*, application_id: int, user, declared: bool, seen: str = "") -> Application:
+    """Send the case the enterprise has checked on the confirmation page: the 承诺书 agreed to
+    (who, when, its words), the amount requested recorded (the rule's own figure where it gives
+    one), then the workflow's step (submit, resubmit or confirm), which checks the money
+    invariants again. Refused, with the reason, if anything changed since it was shown."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("item__measure__document", "enterprise")
+            .get(pk=application_id)
+        )
+        if not user.is_authenticated or user.enterprise_id != application.enterprise_id:
+            raise ApplicationError(_("Only the applying enterprise may do this."))
+        action = sending.SENDING_ACTIONS.get(application.state)
+        if action is None:
+            raise ApplicationError(_("This application cannot be sent now."))
+        if not declared:
+            raise ApplicationError(
+                _("Tick the declaration (承诺书) to send the application: it is required.")
+            )
+        if seen != sending.application_fingerprint(application):
+            raise ApplicationError(
+                _("The application has changed since you checked it; check it again.")
+            )
+        problems = sending.sending_problems(application)
+        if problems:
+            raise ApplicationError(" ".join(problems))
+        terms = sending.amount_terms(application)
+        if terms is not None and terms.exact is not None and terms.exact > 0:
+            application.requested_amount = terms.exact
+        application.declared_by, application.declared_at = user, timezone.now()
+        application.declaration_text = str(DECLARATION_TEXT)
+        application.save(
+            update_fields=["requested_amount", "declared_by", "declared_at", "declaration_text"]
+        )
+        return transition(
+            application_id=application.pk,
+            user=user,
+            action=action,
+            bank_account=application.bank_account,
+        )
 
 
 def file_upload(*, enterprise: Enterprise, user, label: str, upload) -> EnterpriseFile:
@@ -376,6 +483,7 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
             try:
                 with transaction.atomic():
                     application = Application.objects.create(
+                        reference=case_number_next(item=item, enterprise=enterprise),
                         enterprise=enterprise,
                         item=item,
                         period=period,

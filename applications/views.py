@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,16 +19,25 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
 from accounts.models import Role
-from applications import selectors, services, workflow
+from applications import casework, selectors, sending, services, workflow
 from applications.forms import (
+    TEN_THOUSAND,
     ActionForm,
+    CaseDetailsForm,
     ClaimForm,
     CosignAnswerForm,
+    DeclarationForm,
     MaterialForm,
     ObjectionForm,
     QueueFilterForm,
 )
-from applications.models import Application, EnterpriseFile, State
+from applications.models import (
+    DECLARATION_TEXT,
+    EDITABLE_STATES,
+    Application,
+    EnterpriseFile,
+    State,
+)
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole, IncentiveItem
 from organisations.models import Region
@@ -39,14 +52,31 @@ def _case_or_404(user, reference: str) -> Application:
 
 
 class StartView(EnterpriseRequiredMixin, View):
+    """申报: open a new case, or — where the enterprise has one already — say so and open it."""
+
     def post(self, request, key):
         item = get_object_or_404(IncentiveItem, key=key)
+        existing = sending.case_in_the_way(
+            enterprise_id=request.user.enterprise_id, item=item, on=clock.today()
+        )
+        if existing is not None:
+            messages.info(
+                request,
+                _("You have already applied for this item: case %(reference)s.")
+                % {"reference": existing.reference},
+            )
+            return redirect(_case_url(existing))
         try:
             application = services.application_start(user=request.user, item=item)
         except services.ApplicationError as error:
             messages.error(request, str(error))
             return redirect("incentives:item", key=key)
         return redirect("applications:edit", reference=application.reference)
+
+
+def _case_url(application: Application) -> str:
+    name = "applications:edit" if application.state in EDITABLE_STATES else "applications:detail"
+    return reverse(name, args=[application.reference])
 
 
 class MyApplicationsView(EnterpriseRequiredMixin, ListView):
@@ -57,9 +87,20 @@ class MyApplicationsView(EnterpriseRequiredMixin, ListView):
         return selectors.visible_applications(user=self.request.user).select_related("item")
 
 
+def _latest_materials(application: Application) -> list:
+    """The file that answers each material now (the newest of each label), in the item's order."""
+    latest = {}
+    for material in application.materials.select_related("file").order_by("added_at", "pk"):
+        latest[material.label] = material
+    order = {label: n for n, label in enumerate(application.item.materials or [])}
+    return sorted(latest.values(), key=lambda m: (order.get(m.label, len(order)), m.label))
+
+
 class EditView(EnterpriseRequiredMixin, TemplateView):
-    """Fill in the claim and its materials; save as draft or submit. A refused upload says why and
-    keeps everything else typed."""
+    """Fill in the claim, the contact, the amount requested and the materials; save as draft, or
+    go on to the confirmation page (``?step=confirm``), which shows everything to be sent with
+    the 承诺书 and sends it. A refused upload says why beside its field; every other file chosen
+    is kept, and everything typed."""
 
     template_name = "applications/edit.html"
 
@@ -71,7 +112,7 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
                 _("This page is for: %(roles)s.") % {"roles": Role.ENTERPRISE.label}
             )
         self.application = _case_or_404(request.user, kwargs["reference"])
-        if self.application.state not in (State.DRAFT, State.SUPPLEMENT, State.OFFERED):
+        if self.application.state not in EDITABLE_STATES:
             return redirect("applications:detail", reference=self.application.reference)
         return super().dispatch(request, *args, **kwargs)
 
@@ -83,98 +124,215 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
             initial=application.form_data,
             prefix="claim",
         )
-        have = {m.label: m for m in application.materials.all()}
+        details = self.details_form(data)
+        have = {m.label: m for m in _latest_materials(application)}
         materials = [
-            MaterialForm(
-                data if data and f"m{n}-label" in data else None,
-                files if data and f"m{n}-label" in data else None,
-                enterprise=application.enterprise,
-                prefix=f"m{n}",
-                initial={
-                    "label": label,
-                    "existing": have[label].file_id if label in have else None,
-                },
-            )
+            self.material_form(n, label, have, data, files)
             for n, label in enumerate(application.item.materials or [])
         ]
-        return claim, materials
+        return claim, details, materials
+
+    def details_form(self, data=None):
+        application = self.application
+        requested = application.requested_amount
+        return CaseDetailsForm(
+            data,
+            terms=sending.amount_terms(application),
+            is_offer=application.state == State.OFFERED,
+            prefix="case",
+            initial={
+                "contact_name": application.contact_name,
+                "contact_phone": application.contact_phone,
+                "requested_amount": None
+                if requested is None
+                else (requested / TEN_THOUSAND).normalize(),
+                "bank_account": application.bank_account,
+            },
+        )
+
+    def material_form(self, n, label, have, data=None, files=None):
+        bound = data is not None and f"m{n}-label" in data
+        return MaterialForm(
+            data if bound else None,
+            files if bound else None,
+            enterprise=self.application.enterprise,
+            prefix=f"m{n}",
+            initial={"label": label, "existing": have[label].file_id if label in have else None},
+        )
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("step") == "confirm":
+            return self.confirmation()
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        claim, materials = kwargs.pop("forms", None) or self.forms()
+        claim, details, materials = kwargs.pop("forms", None) or self.forms()
         application = self.application
         return super().get_context_data(
             application=application,
             claim=claim,
+            details=details,
             materials=materials,
-            attached={m.label: m for m in application.materials.all()},
-            problems=services.submission_problems(application),
+            attached={m.label: m for m in _latest_materials(application)},
+            problems=sending.sending_problems(application),
             is_supplement=application.state == State.SUPPLEMENT,
             is_offer=application.state == State.OFFERED,
             **kwargs,
         )
 
     def post(self, request, reference):
+        if request.POST.get("action") == "send":
+            return self.send()
         application = self.application
-        claim, materials = self.forms(request.POST, request.FILES)
-        if not claim.is_valid():
-            return self.render_to_response(self.get_context_data(forms=(claim, materials)))
-        try:
-            services.application_update(
-                application=application, user=request.user, form_data=claim.cleaned_data
+        claim, details, materials = self.forms(request.POST, request.FILES)
+        refused = self.save_materials(materials)
+        materials = [
+            form
+            if form in refused
+            else self.material_form(
+                n, form.initial["label"], {m.label: m for m in _latest_materials(application)}
             )
-            for form in materials:
-                if not form.is_bound:
-                    continue
-                if not form.is_valid():
-                    raise services.ApplicationError(
-                        _("%(label)s: %(errors)s")
-                        % {
-                            "label": form["label"].value(),
-                            "errors": " ".join(
-                                form.errors.get("upload", []) + form.non_field_errors()
-                            ),
-                        }
-                    )
-                label = form.cleaned_data["label"]
+            for n, form in enumerate(materials)
+        ]
+        try:
+            if claim.is_valid():
+                services.application_update(
+                    application=application, user=request.user, form_data=claim.cleaned_data
+                )
+                details = self.details_form(request.POST)  # bounds of the claim just saved
+            if details.is_valid():
+                services.application_details_save(
+                    application=application,
+                    user=request.user,
+                    contact_name=details.cleaned_data["contact_name"],
+                    contact_phone=details.cleaned_data["contact_phone"],
+                    requested_amount=details.requested_yuan(),
+                    bank_account=details.cleaned_data.get("bank_account"),
+                )
+        except services.ApplicationError as error:
+            # The form checked the phone's shape; what the service refuses is the amount.
+            field = "requested_amount" if "requested_amount" in details.fields else None
+            details.add_error(field, str(error))
+        if refused or claim.errors or details.errors:
+            messages.error(
+                request,
+                _(
+                    "Not everything could be saved: see the fields marked below. Files that "
+                    "were accepted are kept."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(forms=(claim, details, materials)))
+        if request.POST.get("action") in sending.SENDING_ACTIONS.values():
+            problems = sending.sending_problems(application)
+            if problems:
+                messages.error(
+                    request,
+                    _("The application cannot be sent yet: see what is missing below."),
+                )
+                return self.render_to_response(
+                    self.get_context_data(forms=(claim, self.details_form(), materials))
+                )
+            return redirect(f"{reverse('applications:edit', args=[reference])}?step=confirm")
+        messages.success(request, _("Draft saved."))
+        return redirect("applications:edit", reference=reference)
+
+    def save_materials(self, materials: list[MaterialForm]) -> list[MaterialForm]:
+        """Save the file chosen or uploaded for each material; the refused ones come back with
+        their reason on the form, the others are kept."""
+        application, user = self.application, self.request.user
+        current = {m.label: m.file_id for m in _latest_materials(application)}
+        refused = []
+        for form in materials:
+            if not form.is_bound:
+                continue
+            if not form.is_valid():
+                refused.append(form)
+                continue
+            label = form.cleaned_data["label"]
+            try:
+                if label not in (application.item.materials or []):
+                    raise services.ApplicationError(_("This material is not asked for."))
                 file = form.cleaned_data.get("existing")
                 if form.cleaned_data.get("upload"):
                     file = services.file_upload(
                         enterprise=application.enterprise,
-                        user=request.user,
+                        user=user,
                         label=label,
                         upload=form.cleaned_data["upload"],
                     )
-                current = application.materials.filter(label=label).first()
-                if file and (current is None or current.file_id != file.pk):
+                if file and current.get(label) != file.pk:
                     services.material_attach(
-                        application=application,
-                        user=request.user,
-                        label=label,
-                        enterprise_file=file,
+                        application=application, user=user, label=label, enterprise_file=file
                     )
-        except services.ApplicationError as error:
-            messages.error(request, str(error))
-            return self.render_to_response(self.get_context_data(forms=(claim, materials)))
-        action = request.POST.get("action")
-        if action in ("submit", "resubmit", "confirm"):
-            try:
-                services.transition(
-                    application_id=application.pk,
-                    user=request.user,
-                    action=action,
-                    bank_account=request.POST.get("bank_account", ""),
-                )
             except services.ApplicationError as error:
-                messages.error(request, str(error))
-                return redirect("applications:edit", reference=reference)
-            messages.success(request, _("Submitted. The lead bureau has been told."))
-            return redirect("applications:detail", reference=reference)
-        messages.success(request, _("Draft saved."))
-        return redirect("applications:edit", reference=reference)
+                form.add_error("upload", str(error))
+                refused.append(form)
+        return refused
+
+    # The confirmation page ---------------------------------------------------------------------
+
+    def confirmation(self, declaration: DeclarationForm | None = None, status: int = 200):
+        application = self.application
+        problems = sending.sending_problems(application)
+        if problems:
+            messages.error(
+                self.request,
+                _("The application cannot be sent yet: see what is missing below."),
+            )
+            return redirect("applications:edit", reference=application.reference)
+        seen = sending.application_fingerprint(application)
+        context = {
+            "application": application,
+            "terms": sending.amount_terms(application),
+            "claim_rows": _claim_rows(application),
+            "materials": _latest_materials(application),
+            "declaration": declaration or DeclarationForm(initial={"seen": seen}),
+            "declaration_text": DECLARATION_TEXT,
+            "seen": seen,
+            "is_supplement": application.state == State.SUPPLEMENT,
+            "is_offer": application.state == State.OFFERED,
+            "bureaus": _handling_bureaus(application),
+        }
+        return TemplateResponse(self.request, "applications/confirm.html", context, status=status)
+
+    def send(self):
+        declaration = DeclarationForm(self.request.POST)
+        if not declaration.is_valid():
+            messages.error(self.request, " ".join(declaration.errors.get("declare", [])))
+            return self.confirmation(declaration)
+        try:
+            services.application_send(
+                application_id=self.application.pk,
+                user=self.request.user,
+                declared=declaration.cleaned_data["declare"],
+                seen=declaration.cleaned_data["seen"],
+            )
+        except services.ApplicationError as error:
+            messages.error(self.request, str(error))
+            return redirect(
+                f"{reverse('applications:edit', args=[self.application.reference])}?step=confirm"
+            )
+        messages.success(self.request, _("Submitted. The lead bureau has been told."))
+        return redirect("applications:detail", reference=self.application.reference)
+
+
+def _claim_rows(application: Application) -> list[tuple[str, Any]]:
+    return [
+        (i.get("label") or i["key"], application.form_data.get(i["key"]))
+        for i in application.item.inputs or []
+        if isinstance(i, dict) and i.get("key")
+    ]
+
+
+def _handling_bureaus(application: Application) -> list:
+    """The lead bureaus of a sent case; before it is sent, those it will go to."""
+    return list(application.lead_bureaus.all()) or casework.routing_bureaus(item=application.item)
 
 
 class CaseView(LoginRequiredMixin, TemplateView):
-    """One case: the enterprise sees its timeline; bureau staff the whole file and their actions."""
+    """One case: the enterprise sees what it sent (materials, amounts, contact, 承诺书), who
+    handles it with their phone, when the decision is expected and the timeline; bureau staff
+    the whole file and their actions."""
 
     def get_template_names(self):
         return [
@@ -207,10 +365,11 @@ class CaseView(LoginRequiredMixin, TemplateView):
             match=selectors.case_match(application=application),
             qualifications=application.enterprise.qualifications.order_by("-recognized_on"),
             figures=application.enterprise.yearly_figures.order_by("-year").first(),
-            claim_rows=[
-                (i.get("label") or i["key"], application.form_data.get(i["key"]))
-                for i in application.item.inputs or []
-            ],
+            claim_rows=_claim_rows(application),
+            sending_actions=list(sending.SENDING_ACTIONS.values()),
+            materials=_latest_materials(application),
+            bureaus=_handling_bureaus(application),
+            decision_expected=sending.decision_expected(application),
             **kwargs,
         )
 
@@ -220,6 +379,10 @@ class ActView(LoginRequiredMixin, View):
         if action not in workflow.TRANSITIONS:
             raise Http404
         application = _case_or_404(request.user, reference)
+        if action in sending.SENDING_ACTIONS.values() and request.user.role == Role.ENTERPRISE:
+            # The enterprise sends a case from its confirmation page, with the 承诺书.
+            messages.info(request, _("Check the application and agree to the declaration."))
+            return redirect(f"{reverse('applications:edit', args=[reference])}?step=confirm")
         form = ActionForm(request.POST)
         form.fields["cosign_bureaus"].choices = [
             (v, v) for v in request.POST.getlist("cosign_bureaus")

@@ -66,9 +66,15 @@ def test_apply_submit_and_see_the_case(client, qualified, reviewer, head):
         label: SimpleUploadedFile(f"{label}.pdf", PDF, content_type="application/pdf")
         for label in application.item.materials
     }
+    edit = reverse("applications:edit", args=[application.reference])
+    data = material_post(application, files=files, action="submit")
+    data.update({"case-contact_name": "王经理", "case-contact_phone": "13812345678"})
+    response = client.post(edit, data)
+    # 提交 leads to the confirmation page first; 确认提交 there, with the 承诺书, sends it.
+    assert response["Location"] == f"{edit}?step=confirm"
+    confirmation = client.get(response["Location"])
     response = client.post(
-        reverse("applications:edit", args=[application.reference]),
-        material_post(application, files=files, action="submit"),
+        edit, {"action": "send", "declare": "on", "seen": confirmation.context["seen"]}
     )
     assert response["Location"] == reverse("applications:detail", args=[application.reference])
     application.refresh_from_db()
