@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from incentives import selectors
 from incentives.models import IncentiveItem
@@ -66,6 +68,25 @@ def test_a_word_only_in_the_document_title_still_finds_the_item_but_last():
     items = search(q="高质量发展")
     assert items, "唐山's documents are titled …高质量发展…"
     assert {where(item, "高质量发展") for item in items[-3:]} == {"document"}
+
+
+WORDS = ["高新技术企业", "孵化", "专利", "奖励", "技术转移", "人才", "复审", "平台", "科技创新"]
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3, unique=True))
+def test_any_words_are_all_found_and_ranked_by_where(words):
+    items = search(q=" ".join(words))
+    relevance = [item.relevance for item in items]
+    assert relevance == sorted(relevance, reverse=True)
+    for item in items:
+        text = " ".join(
+            [item.name, item.summary, item.quote, item.measure.title, item.measure.document.title]
+        )
+        # PostgreSQL may also find a word by a name within trigram reach of it.
+        assert selectors.search_is_fuzzy() or all(word in text for word in words)
+        best = sum(selectors.SEARCH_WEIGHTS["name"] for word in words if word in item.name)
+        assert item.relevance >= best
 
 
 def test_money_and_open_items_come_first_among_equals():
