@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -125,6 +126,8 @@ SEARCH_WEIGHTS = {"name": 8, "text": 4, "measure": 2, "document": 1}
 FUZZY_NAME_WEIGHT = 3
 FUZZY_NAME_SIMILARITY = 0.6
 SEARCH_WORDS_MAX = 8
+# A long Chinese word nothing holds as it is: the share of its character pairs an item must hold.
+LOOSE_SHARE = 0.6
 # Today's order, spelled out: the model's ordering stops applying once relevance is ordered on.
 CATALOGUE_ORDER = (
     "measure__document__region__code",
@@ -169,7 +172,11 @@ def items_search(*, filters: CatalogueFilters, on: datetime.date) -> QuerySet[In
     """The catalogue's items for its filters, the most relevant first: for a search, by where
     each word is found (``SEARCH_WEIGHTS``); among equals, and without a search, real documents
     before examples, money before other support, items open for application before the rest,
-    then the documents' own order. Example documents only when ``filters.examples``."""
+    then the documents' own order. Example documents only when ``filters.examples``.
+
+    Chinese is typed without spaces: where no item holds a long word as it is
+    (唐山高新技术企业奖励), the word is looked for by its pairs of characters, and items holding
+    most of them are found instead (marked ``search_loose``)."""
     items = items_public().annotate(
         is_example=_flag(Q(measure__document__is_example=True)),
         is_money=_flag(Q(support_kind=SupportKind.MONEY)),
@@ -177,14 +184,6 @@ def items_search(*, filters: CatalogueFilters, on: datetime.date) -> QuerySet[In
     )
     if not filters.examples:
         items = items.filter(measure__document__is_example=False)
-    order = ["is_example", "-is_money", "-is_open", *CATALOGUE_ORDER]
-    words = list(dict.fromkeys(filters.q.split()))[:SEARCH_WORDS_MAX]
-    if words:
-        fuzzy = search_is_fuzzy()
-        scores = {f"word_{n}": _word_score(word, fuzzy=fuzzy) for n, word in enumerate(words)}
-        items = items.annotate(**scores).filter(**{f"{name}__gt": 0 for name in scores})
-        items = items.annotate(relevance=sum((F(name) for name in scores), Value(0)))
-        order = ["-relevance", *order]
     if filters.city:
         items = items.filter(
             Q(measure__document__region=filters.city)
@@ -202,7 +201,47 @@ def items_search(*, filters: CatalogueFilters, on: datetime.date) -> QuerySet[In
             items = items.filter(**{name: getattr(filters, name)})
     if filters.state:
         items = items.filter(state_q(filters.state, on))
-    return items.order_by(*order)
+    order = ["is_example", "-is_money", "-is_open", *CATALOGUE_ORDER]
+    words = list(dict.fromkeys(filters.q.split()))[:SEARCH_WORDS_MAX]
+    if not words:
+        return items.order_by(*order)
+    found = _items_with_words(items, words, loose=False)
+    if any(_pairs(word) for word in words) and not found.exists():
+        found = _items_with_words(items, words, loose=True)
+    return found.order_by("-relevance", *order)
+
+
+def _pairs(word: str) -> list[str]:
+    """A Chinese word's overlapping pairs of characters (科技创新 → 科技, 技创, 创新); none for a
+    short word or one without Chinese characters."""
+    if len(word) < 3 or not any("\u4e00" <= char <= "\u9fff" for char in word):
+        return []
+    return list(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1)))
+
+
+def _items_with_words(items, words: list[str], *, loose: bool) -> QuerySet[IncentiveItem]:
+    """Items holding every word, each scored by its best place; ``loose``: a long Chinese word
+    counts as held where most of its pairs of characters are."""
+    fuzzy = search_is_fuzzy() and not loose
+    scores, needs = {}, {}
+    for n, word in enumerate(words):
+        parts = (_pairs(word) if loose else []) or [word]
+        for m, part in enumerate(parts):
+            scores[f"word_{n}_{m}"] = _word_score(part, fuzzy=fuzzy)
+        needs[n] = math.ceil(LOOSE_SHARE * len(parts))
+    items = items.annotate(**scores)
+    hits = {
+        f"hits_{n}": sum(
+            (_flag(Q(**{f"{name}__gt": 0})) for name in scores if name.startswith(f"word_{n}_")),
+            Value(0),
+        )
+        for n in needs
+    }
+    items = items.annotate(**hits).filter(**{f"hits_{n}__gte": need for n, need in needs.items()})
+    return items.annotate(
+        relevance=sum((F(name) for name in scores), Value(0)),
+        search_loose=Value(loose),
+    )
 
 
 def catalogue_cities(*, examples: bool = False) -> QuerySet[Region]:

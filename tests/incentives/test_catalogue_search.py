@@ -83,10 +83,23 @@ def test_any_words_are_all_found_and_ranked_by_where(words):
         text = " ".join(
             [item.name, item.summary, item.quote, item.measure.title, item.measure.document.title]
         )
-        # PostgreSQL may also find a word by a name within trigram reach of it.
-        assert selectors.search_is_fuzzy() or all(word in text for word in words)
+        # PostgreSQL may also find a word by a name within trigram reach of it; where no item
+        # holds the words, those holding most of their characters are found.
+        found_as_typed = not (selectors.search_is_fuzzy() or item.search_loose)
+        assert not found_as_typed or all(word in text for word in words)
         best = sum(selectors.SEARCH_WEIGHTS["name"] for word in words if word in item.name)
         assert item.relevance >= best
+
+
+def test_chinese_typed_without_spaces_finds_the_items_holding_most_of_it(client):
+    exact = search(q="高新技术企业")
+    assert not any(item.search_loose for item in exact)
+    response = client.get(CATALOGUE, {"q": "高新企业奖励"})  # no item holds it as it is
+    items = list(response.context["items"])
+    assert items[0].key == "ts2019-hitech-new"
+    assert all(item.search_loose for item in items)
+    assert 'data-testid="search-loose"' in response.content.decode()
+    assert not search(q="量子引力弦论")  # nothing holds most of it: still nothing
 
 
 def test_money_and_open_items_come_first_among_equals():
