@@ -10,7 +10,9 @@ from tests.browser.test_rule_editor_journey import login
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    None: ["/", "/policies/", "/documents/", "/calculator/", "/publicity/"],
+    None: ["/", "/policies/", "/policies/ts2019-hitech-new/", "/documents/",
+           "/documents/tangshan-2019-15/", "/calculator/", "/publicity/", "/register/",
+           "/accounts/login/"],
     "qiye": ["/enterprise/", "/enterprise/profile/", "/enterprise/policies/", "/applications/",
              "/inbox/"],
     "kezhang": ["/bureau/", "/bureau/cases/"],
