@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Bureau
-from portal.validators import validate_plain_text
+from portal.validators import validate_mobile, validate_plain_text
 
 
 class Role(models.TextChoices):
@@ -40,6 +40,7 @@ class User(AbstractUser):
     full_name = models.CharField(
         _("full name"), max_length=100, blank=True, validators=[validate_plain_text]
     )
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",

@@ -86,13 +86,16 @@ def user_save(
     bureau: Bureau | None = None,
     bureau_position: str = "",
     is_enterprise_admin: bool = False,
+    mobile: str | None = None,
 ) -> User:
     """Create an account, or bring an existing one with this username to the given role.
 
-    A password of None keeps the current one."""
+    A password of None keeps the current one; a mobile of None keeps the current one."""
     user = User.objects.filter(username=username).first() or User(username=username)
     user.full_name = full_name
     user.email = email
+    if mobile is not None:
+        user.mobile = mobile
     user.role = role
     user.enterprise = enterprise if role == Role.ENTERPRISE else None
     user.bureau = bureau if role == Role.BUREAU else None

@@ -13,7 +13,12 @@ from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations import selectors as organisation_selectors
 from organisations.models import Region
 from portal import clock
-from portal.validators import validate_credit_code, validate_plain_text
+from portal.validators import (
+    normalise_code,
+    validate_credit_code,
+    validate_mobile,
+    validate_plain_text,
+)
 
 
 def _date_widget() -> forms.DateInput:
@@ -33,10 +38,24 @@ class DistrictChoiceField(forms.ModelChoiceField):
         return [("", self.empty_label), *groups.items()]
 
 
+class PlainCodeField(forms.CharField):
+    """A code or number as people type or paste it — spaces, hyphens, full-width characters,
+    lower case — made plain before it is checked (credit codes, mobile numbers)."""
+
+    def to_python(self, value):
+        return normalise_code(super().to_python(value))
+
+
+class MobileField(PlainCodeField):
+    def to_python(self, value):
+        number = super().to_python(value)
+        return number.removeprefix("+86") if number.startswith("+86") else number
+
+
 class RegistrationForm(AccountFieldsMixin, forms.Form):
     """An enterprise and its first account, who administers it."""
 
-    credit_code = forms.CharField(
+    credit_code = PlainCodeField(
         label=_("Unified social credit code"),
         max_length=40,
         validators=[validate_credit_code],
@@ -51,15 +70,24 @@ class RegistrationForm(AccountFieldsMixin, forms.Form):
     username = username_field()
     full_name = full_name_field()
     email = forms.EmailField(label=_("E-mail"))
+    mobile = MobileField(
+        label=_("Mobile"),
+        max_length=20,
+        validators=[validate_mobile],
+        help_text=_("The bureau calls this number about the enterprise's cases."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     password1, password2 = auth_forms.SetPasswordMixin.create_password_fields()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["city"].queryset = organisation_selectors.cities()
         self.fields["district"].choices = self.fields["district"].grouped_choices()
+        # The district list shows the chosen city's districts only (static/js/dependent-select.js).
+        self.fields["district"].widget.attrs["data-depends-on"] = "id_city"
 
     def clean_credit_code(self):
-        code = self.cleaned_data["credit_code"].strip().upper()
+        code = self.cleaned_data["credit_code"]
         if Enterprise.objects.filter(credit_code=code).exists():
             raise ValidationError(services.CREDIT_CODE_TAKEN, code="taken")
         return code

@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from enterprises import schema, signals
 from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
 from organisations.models import Region
+from portal.validators import normalise_code
 
 # Shown by the form (early, beside the field) and by the service (the rule itself).
 CREDIT_CODE_TAKEN = gettext_lazy(
@@ -48,10 +49,11 @@ def enterprise_register(
     full_name: str,
     email: str,
     password: str,
+    mobile: str = "",
 ) -> User:
     """Register an enterprise with its first account, who administers it (invites colleagues,
-    keeps the profile). One enterprise per credit code."""
-    credit_code = credit_code.strip().upper()
+    keeps the profile). One enterprise per credit code, however it is typed."""
+    credit_code = normalise_code(credit_code)
     if district.parent_id != city.pk or district.level != Region.Level.DISTRICT:
         raise ValidationError(
             {"district": DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name}}
@@ -75,6 +77,7 @@ def enterprise_register(
         email=email,
         enterprise=enterprise,
         is_enterprise_admin=True,
+        mobile=mobile,
     )
     # The account did not exist when the enterprise row was written; the history names it.
     Enterprise.history.filter(id=enterprise.pk).update(history_user=user)

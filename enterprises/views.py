@@ -41,6 +41,7 @@ class RegisterView(FormView):
                 full_name=data["full_name"],
                 email=data["email"],
                 password=data["password1"],
+                mobile=data["mobile"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -1,5 +1,8 @@
 """Validation of the 统一社会信用代码 (unified social credit code, GB 32100-2015)."""
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -102,4 +105,23 @@ def validate_plain_text(value: str) -> None:
             )
             % {"chars": ", ".join(f"U+{ord(char):04X}" for char in found)},
             code="control_characters",
+        )
+
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_code(value: str) -> str:
+    """A code as people type it, made plain: full-width letters and digits as ASCII, spaces and
+    hyphens out, upper case ("9113 0200 ma0a-bc12 3x" → "91130200MA0ABC123X")."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"[\s\-–—_.]", "", text).upper()
+
+
+def validate_mobile(value: str) -> None:
+    """A mainland China mobile number: 11 digits starting 13–19."""
+    if not MOBILE.match(value or ""):
+        raise ValidationError(
+            _("Give an 11-digit mobile number starting with 1, e.g. 13812345678."),
+            code="mobile",
         )

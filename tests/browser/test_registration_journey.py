@@ -34,10 +34,14 @@ def test_register_fill_profile_and_see_matches_change(browser, live_server, tran
     page.locator("[name=credit_code]").fill(wrong)
     page.locator("[name=name]").fill("唐山浩远新材料科技有限公司")
     page.locator("[name=city]").select_option(label="唐山市")
+    # The district list follows the city: 唐山's districts only.
+    groups = page.locator("[name=district] optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert groups == ["唐山市"], groups
     page.locator("[name=district]").select_option(label="路北区")
     page.locator("[name=username]").fill("haoyuan")
     page.locator("[name=full_name]").fill("刘浩")
     page.locator("[name=email]").fill("liu.hao@haoyuan.example.cn")
+    page.locator("[name=mobile]").fill("139 0315 2026")
     page.locator("[name=password1]").fill("Haoyuan-2026-xc")
     page.locator("[name=password2]").fill("Haoyuan-2026-xc")
     page.locator("form button[type=submit]").last.click()

@@ -29,6 +29,7 @@ def form_data(tangshan):
         "username": "zhuce",
         "full_name": "刘注册",
         "email": "liu@zhuce.example.cn",
+        "mobile": "13812345678",
         "password1": "Zhu-ce-mi-ma-2026",
         "password2": "Zhu-ce-mi-ma-2026",
     }
@@ -164,3 +165,33 @@ def test_a_taken_username_is_refused_whatever_its_case(client, form_data, make_u
 def test_login_and_home_pages_link_to_registration(client, db, url_name):
     page = client.get(reverse(url_name)).content.decode()
     assert f'href="{reverse("enterprises:register")}"' in page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda code: " ".join(code[i : i + 4] for i in range(0, 18, 4)),  # as printed, in fours
+        lambda code: code.lower(),
+        lambda code: f"  {code[:8]}-{code[8:]}  ",
+        lambda code: "".join(chr(ord(c) + 0xFEE0) for c in code),  # full-width, pasted
+    ],
+)
+def test_a_credit_code_typed_with_spaces_or_full_width_is_cleaned(client, form_data, typed):
+    code = form_data["credit_code"]
+    response = register(client, {**form_data, "credit_code": typed(code)})
+    assert response.status_code == 302, response.context["form"].errors
+    assert Enterprise.objects.filter(credit_code=code).exists()
+
+
+@pytest.mark.parametrize(
+    ("mobile", "ok"),
+    [("138 1234 5678", True), ("+86 13812345678", True), ("12812345678", False),
+     ("1381234567", False), ("0315-2801234", False), ("", False)],
+)  # fmt: skip
+def test_the_registering_person_gives_a_mobile(client, form_data, mobile, ok):
+    response = register(client, {**form_data, "mobile": mobile})
+    assert (response.status_code == 302) is ok
+    if ok:
+        assert User.objects.get(username="zhuce").mobile == "13812345678"
+    else:
+        assert "mobile" in response.context["form"].errors
