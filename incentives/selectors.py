@@ -121,8 +121,8 @@ class CatalogueFilters:
 # quote, then its measure's title, then the document's title. A word counts its best place only,
 # so a long measure title never lifts an item above one named for the word.
 SEARCH_WEIGHTS = {"name": 8, "text": 4, "measure": 2, "document": 1}
-# PostgreSQL only: a name within trigram reach of the word (a mistyped character in a long word)
-# counts between the summary and the measure.
+# PostgreSQL only: a name sharing most of the word's trigrams (技术转让… for 技术转移) counts
+# between the summary and the measure.
 FUZZY_NAME_WEIGHT = 3
 FUZZY_NAME_SIMILARITY = 0.6
 SEARCH_WORDS_MAX = 8
