@@ -21,7 +21,7 @@ from applications import services
 from applications.models import Application, CosignRequest, EnterpriseFile, State
 from dashboard.models import Snapshot, Target
 from enterprises.models import Qualification, YearlyFigures
-from incentives.models import RecomputeJob
+from incentives.models import EnterpriseNotice, IncentiveItem, RecomputeJob
 from organisations.models import Region
 from tests import factories
 from tests.applications.conftest import attach_all
@@ -158,6 +158,11 @@ MATRIX = {
         dict.fromkeys(IDENTITIES, HIDDEN),
     ),
     "applications:inbox": ("get", None, only(LOGGED_IN)),
+    "applications:inbox_open": (
+        "get",
+        lambda w: {"source": "policy", "pk": w["notice"].pk},
+        only({"ent_a"}, hidden=LOGGED_IN - {"ent_a"}),
+    ),
     "api:calculator": ("post_json", None, EVERYONE),
     "api:my-matches": ("get", None, {**only(ENTERPRISES), "anonymous": DENY}),
     "api:api-root": ("get", None, EVERYONE),
@@ -276,9 +281,17 @@ def world(make_user):
     )
     target = Target.objects.get(key="ts2023-tech-contract-turnover")
     target.lead_bureaus.add(users["reviewer_x"].bureau)
+    notice = EnterpriseNotice.objects.create(
+        enterprise=enterprise,
+        item=IncentiveItem.objects.get(key="ts2019-hitech-new"),
+        kind=EnterpriseNotice.Kind.WINDOW_OPEN,
+        key="window:matrix",
+        message="申报窗口已开放",
+    )
     return {
         "users": users,
         "case": case,
+        "notice": notice,
         "file": EnterpriseFile.objects.filter(enterprise=enterprise).first(),
         "qualification": qualification,
         "figures": figures,
@@ -293,8 +306,6 @@ def world(make_user):
 
 
 def _item():
-    from incentives.models import IncentiveItem
-
     return IncentiveItem.objects.get(key="ts2019-hitech-new")
 
 
