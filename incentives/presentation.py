@@ -68,7 +68,9 @@ def estimate_text(kind: str, amount, minimum, maximum, breakdown: str) -> str:
         return format_wan(amount)
     if kind == "range":
         if maximum is None:
-            return _("at least %(min)s") % {"min": format_wan(minimum or 0)}
+            if not minimum:  # the document sets no amount: never "不低于0万元"
+                return _("amount decided in review")
+            return _("at least %(min)s") % {"min": format_wan(minimum)}
         if not minimum:
             return _("up to %(max)s") % {"max": format_wan(maximum)}
         return f"{format_wan(minimum)}–{format_wan(maximum)}"

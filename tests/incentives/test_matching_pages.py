@@ -214,3 +214,15 @@ def test_my_policies_says_when_a_window_has_closed(client, enterprise_user):
     group = page.split('data-testid="group-eligible"', 1)[1]
     row = group.split("新认定高新技术企业奖励", 1)[1].split("list-group-item", 1)[0]
     assert "申报期已过" in row
+
+
+def test_an_open_range_reads_decided_in_review_not_at_least_zero():
+    from decimal import Decimal
+
+    from incentives.presentation import estimate_text
+
+    for minimum in (Decimal(0), None):
+        words = estimate_text("range", None, minimum, None, "")
+        assert "评审" in words and "不低于" not in words, words
+    assert estimate_text("range", None, Decimal(100000), None, "") == "不低于10万元"
+    assert estimate_text("range", None, Decimal(0), Decimal(500000), "") == "最高50万元"
