@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.functional import cached_property
@@ -10,10 +11,16 @@ from incentives import selectors
 from incentives.models import AssignmentRole, Fact, IncentiveItem, Measure, PolicyDocument
 from organisations.models import Bureau, Region
 
+ITEM_KEY = re.compile(r"[-a-zA-Z0-9_]{1,64}")
+
 
 class BureauSerializer(serializers.ModelSerializer):
     city = serializers.CharField(source="city.name")
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    # A placeholder contact (0315-0000000, an example mailbox) reads as "": never published.
+    email = serializers.CharField(source="public_email", read_only=True)
+    phone = serializers.CharField(source="public_phone", read_only=True)
+    address = serializers.CharField(source="public_address", read_only=True)
 
     class Meta:
         model = Bureau
@@ -231,7 +238,8 @@ class CalculatorRequestSerializer(serializers.Serializer):
         inputs = {
             key: {i["key"]: i for i in item_inputs or [] if isinstance(i, dict) and i.get("key")}
             for key, item_inputs in IncentiveItem.objects.filter(
-                key__in=[k for k in value if isinstance(k, str)][:500]
+                # Only what can be a key reaches the database (no NUL, no lone surrogate).
+                key__in=[k for k in value if isinstance(k, str) and ITEM_KEY.fullmatch(k)][:500]
             ).values_list("key", "inputs")
         }
         errors, clean = {}, {}

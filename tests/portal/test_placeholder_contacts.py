@@ -47,3 +47,11 @@ def test_check_deploy_refuses_placeholder_contacts(db, settings):
     assert "organisations.E001" in str(refused.value)
     Bureau.objects.all().update(phone="", email="", address="")
     call_command("check", "--deploy", "--fail-level", "ERROR")
+
+
+def test_the_api_publishes_no_placeholder_contact(client, db):
+    bureau = Bureau.objects.get(city__name="唐山市", name="市科学技术局")
+    data = client.get(f"/api/v1/bureaus/{bureau.pk}/").json()
+    assert data["phone"] == "" and data["email"] == "" and data["address"] == ""
+    text = client.get("/api/v1/items/ts2019-hitech-new/").content.decode()
+    assert "0315-0000000" not in text and "example.cn" not in text
