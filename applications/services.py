@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -198,7 +199,10 @@ def application_details_save(
     if bank_account is not None and application.state == State.OFFERED:
         application.bank_account = bank_account.strip()[:64]
         fields.append("bank_account")
-    application.full_clean(exclude=["enterprise", "item", "created_by", "lead_bureaus"])
+    try:
+        application.full_clean(exclude=["enterprise", "item", "created_by", "lead_bureaus"])
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages)) from error
     application.save(update_fields=fields)
 
 

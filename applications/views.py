@@ -298,7 +298,10 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
     def send(self):
         declaration = DeclarationForm(self.request.POST)
         if not declaration.is_valid():
-            messages.error(self.request, " ".join(declaration.errors.get("declare", [])))
+            problems = declaration.errors.get("declare") or [
+                _("The application has changed since you checked it; check it again.")
+            ]
+            messages.error(self.request, " ".join(problems))
             return self.confirmation(declaration)
         try:
             services.application_send(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from applications import casework, sending, services
 from applications.models import DECLARATION_TEXT, Application, Holiday, State
+from incentives import matching
 from incentives.models import IncentiveItem
 from organisations.models import Bureau
 from portal import clock
@@ -287,6 +288,49 @@ def test_without_the_declaration_nothing_is_sent(client, qualified):
     )
     application.refresh_from_db()
     assert application.state == State.DRAFT and application.declared_at is None
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {"declare": "on"},
+        {"declare": "on", "seen": "x" * 500},
+        {"declare": "on", "seen": "\x00"},
+        {"declare": "yes please", "seen": "0" * 32},
+        {"declare": ["on", "off"], "seen": ""},
+    ],
+)
+def test_a_tampered_confirmation_is_refused_in_words(client, qualified, posted):
+    application = start(client, qualified, HITECH)
+    ready(client, application)
+    response = client.post(edit_url(application), {"action": "send", **posted}, follow=True)
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == State.DRAFT and application.declared_at is None
+
+
+def test_the_service_refuses_a_bad_contact_in_words(qualified):
+    application = services.application_start(
+        user=qualified, item=IncentiveItem.objects.get(key=HITECH)
+    )
+    with pytest.raises(services.ApplicationError, match=r"手机|mobile"):
+        services.application_details_save(
+            application=application,
+            user=qualified,
+            contact_name="王经理",
+            contact_phone="0315-0000000",
+            requested_amount=None,
+        )
+    team = services.application_start(user=qualified, item=IncentiveItem.objects.get(key=TEAM))
+    with pytest.raises(services.ApplicationError, match=r"0"):
+        services.application_details_save(
+            application=team,
+            user=qualified,
+            contact_name="王经理",
+            contact_phone="13812345678",
+            requested_amount=Decimal(-1),
+        )
 
 
 def test_the_declaration_is_recorded_with_who_and_when(client, qualified):
@@ -595,3 +639,43 @@ def test_the_bureau_sees_the_amount_requested_and_the_contact(client, qualified,
     page = page.decode()
     assert "60万元" in page and "13812345678" in page
     assert Bureau.objects.filter(pk=reviewer.bureau_id).exists()
+
+
+def test_an_offer_is_confirmed_through_the_same_confirmation(client, qualified, hitech_item):
+    hitech_item.delivery = "no_application"
+    hitech_item.save(update_fields=["delivery"])
+    matching.enterprise_recompute(enterprise_id=qualified.enterprise_id)
+    assert services.applications_offer() == 1
+    offer = Application.objects.get(enterprise=qualified.enterprise, item=hitech_item)
+    assert NUMBER.match(offer.reference)  # offers are numbered the same way
+    client.force_login(qualified)
+    response = client.post(
+        edit_url(offer),
+        post_data(
+            offer,
+            files=pdfs(offer),
+            action="confirm",
+            contact_name="王经理",
+            contact_phone="13812345678",
+        ),
+    )
+    assert response.status_code == 200  # no bank account yet: said, not sent
+    assert any(
+        _("Give the bank account the money is paid to.") in p for p in response.context["problems"]
+    )
+    response = client.post(
+        edit_url(offer),
+        post_data(
+            offer,
+            action="confirm",
+            contact_name="王经理",
+            contact_phone="13812345678",
+            bank_account="6222 0000 1111 2222",
+        ),
+    )
+    confirmation = client.get(response["Location"])
+    assert "6222 0000 1111 2222" in confirmation.content.decode()
+    send(client, offer, confirmation)
+    offer.refresh_from_db()
+    assert offer.state == State.SUBMITTED and offer.bank_account == "6222 0000 1111 2222"
+    assert offer.declared_by == qualified

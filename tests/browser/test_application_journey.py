@@ -3,6 +3,7 @@ the enterprise resubmits → 会签 by the 工信局 → the head approves → �
 appearing in the right inbox."""
 
 import datetime
+import re
 
 import pytest
 
@@ -68,17 +69,43 @@ def test_apply_supplement_cosign_approve_publicize_pay(
     pdf = tmp_path / "证明材料.pdf"
     pdf.write_bytes(PDF)
 
-    # The enterprise applies.
+    # The enterprise applies: fills in the contact and the materials, checks everything on the
+    # confirmation page and agrees to the 承诺书 before it is sent.
     login(page, base, "qiye", "Qiye-demo-2026")
     page.goto(f"{base}/policies/ts2019-hitech-new/")
     page.get_by_test_id("apply").click()
     page.wait_for_load_state("networkidle")
+    page.locator("[name=case-contact_name]").fill("王经理")
+    page.locator("[name=case-contact_phone]").fill("0315 2345678")
     for upload in page.locator("input[type=file]").all():
         upload.set_input_files(str(pdf))
+    shot(page, "0-edit")
     page.get_by_test_id("submit").click()
+    page.wait_for_load_state("networkidle")
+    confirmation = page.get_by_test_id("confirmation").inner_text()
+    assert "新认定高新技术企业奖励" in confirmation and "20万元" in confirmation
+    assert "王经理" in confirmation and "0315-2345678" in confirmation
+    assert confirmation.count("证明材料.pdf") == 2  # each material with its file name
+    shot(page, "0-confirmation")
+    page.get_by_test_id("send").click()  # without the 承诺书: refused, nothing sent
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("confirmation").is_visible()
+    assert Application.objects.get(enterprise=qiye.enterprise).state == "draft"
+    page.get_by_test_id("declare").check()
+    page.get_by_test_id("send").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("state").inner_text() == "已提交"
     reference = Application.objects.get(enterprise=qiye.enterprise).reference
+    assert reference.startswith(f"唐山-{today.year}-")
+    assert "证明材料.pdf" in page.get_by_test_id("case-materials").inner_text()
+    assert "市科学技术局" in page.get_by_test_id("case-bureaus").inner_text()
+    assert re.search(r"\d{4}-\d{2}-\d{2}", page.get_by_test_id("decision-expected").inner_text())
+    # 申报 again on the item page now leads to the case (查看申报), not to a second one.
+    page.goto(f"{base}/policies/ts2019-hitech-new/")
+    assert reference in page.get_by_test_id("apply-case").inner_text()
+    page.get_by_test_id("apply").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("reference").inner_text() == reference
     shot(page, "1-submitted")
 
     # The reviewer of the lead bureau is told, and asks for a supplement.
@@ -99,6 +126,9 @@ def test_apply_supplement_cosign_approve_publicize_pay(
     assert "清晰扫描件" in page.get_by_test_id("supplement-request").inner_text()
     page.locator("input[type=file]").last.set_input_files(str(pdf))
     page.get_by_test_id("submit").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("declare").check()
+    page.get_by_test_id("send").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("state").inner_text() == "已重新提交"
 
