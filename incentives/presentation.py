@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -121,3 +122,30 @@ def group_results(rows, *, facts_declared) -> list[MatchGroup]:
     for group in [*groups.values(), information]:
         group.rows.sort(key=weight)
     return [g for g in [*groups.values(), information] if g.rows]
+
+
+FIRST_ROWS = 10  # a group shows this many rows, the rest behind "show N more"
+
+
+def claim_summary(groups: list[MatchGroup]) -> dict:
+    """What the enterprise may claim, in one line: how many money or status items it qualifies
+    for (surely or likely), how much is certain and the most it may reach."""
+    rows = [
+        row
+        for group in groups
+        if group.status in ("eligible", "likely_eligible")
+        for row in group.rows
+        if row.item.support_kind in ("money", "status")
+    ]
+    certain = sum(
+        (row.amount for row in rows if row.estimate_kind == "exact" and row.amount), Decimal(0)
+    )
+    ranges = sum(
+        (row.maximum for row in rows if row.estimate_kind == "range" and row.maximum), Decimal(0)
+    )
+    return {
+        "claimable_count": len(rows),
+        "certain_total": certain,
+        "at_most_total": certain + ranges,
+        "by_claim_count": sum(1 for row in rows if row.estimate_kind == "formula"),
+    }

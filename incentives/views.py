@@ -14,7 +14,7 @@ from incentives.calculator import CalculatorForm, calculator_result
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
 from incentives.plans import plan_for
-from incentives.presentation import group_results, present_items
+from incentives.presentation import FIRST_ROWS, claim_summary, group_results, present_items
 from organisations.models import Bureau
 from portal import clock
 
@@ -148,6 +148,8 @@ class MyPoliciesView(EnterpriseRequiredMixin, TemplateView):
         return super().get_context_data(
             enterprise=enterprise,
             groups=groups,
+            summary=claim_summary(groups),
+            first_rows=FIRST_ROWS,
             notices=list(selectors.enterprise_unread_notices(enterprise=enterprise)),
             as_of=matches[0].as_of if matches else None,
             **kwargs,

@@ -226,3 +226,32 @@ def test_an_open_range_reads_decided_in_review_not_at_least_zero():
         assert "评审" in words and "不低于" not in words, words
     assert estimate_text("range", None, Decimal(100000), None, "") == "不低于10万元"
     assert estimate_text("range", None, Decimal(0), Decimal(500000), "") == "最高50万元"
+
+
+def test_my_policies_says_first_how_many_and_how_much_and_keeps_long_groups_short(
+    client, make_user
+):
+    import datetime
+
+    from incentives import matching
+    from tests import factories
+
+    user = make_user("enterprise", is_enterprise_admin=True)
+    today = datetime.date.today()
+    factories.qualification(
+        user.enterprise,
+        kind="hitech",
+        recognition="new",
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+    )
+    matching.enterprise_recompute(enterprise_id=user.enterprise_id)
+    client.force_login(user)
+    page = client.get(reverse("incentives:my_policies")).content.decode()
+    summary = page.split('data-testid="policies-summary"', 1)[1].split('data-testid="group-')[0]
+    assert "项" in summary and "万元" in summary, summary
+    groups = page.split('data-testid="group-', 1)[1]
+    assert groups.index("新认定高新技术企业奖励") < groups.index("</section>"), "money first"
+    likely = page.split('data-testid="group-likely_eligible"', 1)[1].split("</section>", 1)[0]
+    if likely.count('class="list-group-item"') > 10:
+        assert 'data-testid="more-rows"' in likely
