@@ -2,7 +2,7 @@
 saved under var/mail/ with one line in the log, unless the environment says otherwise."""
 
 from .base import *
-from .base import BASE_DIR, env
+from .base import BASE_DIR, LOGGING, env
 
 # Demo and benchmark data generators (load_demo, benchmark): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
@@ -19,3 +19,12 @@ if not env("EMAIL_URL", default=""):
 PORTAL_HOST = env("PORTAL_HOST", default="唐山市科学技术局（演示）")
 PORTAL_HELPLINE = env("PORTAL_HELPLINE", default="12345")
 PORTAL_HELP_HOURS = env("PORTAL_HELP_HOURS", default="工作日 8:30–12:00，14:30–17:30")
+
+# A quiet run command: what a developer needs (requests, warnings, one line per e-mail), not
+# every login attempt's bookkeeping or every eager task's trace.
+LOGGING["loggers"].update(
+    {
+        "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+    }
+)
