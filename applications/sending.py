@@ -55,8 +55,10 @@ class AmountTerms:
             return format_wan(self.exact)
         if self.pending:
             return self.pending
+        if self.high is None and not self.low:
+            return _("an amount decided in review")
         if self.high is None:
-            return _("at least %(min)s") % {"min": format_wan(self.low or 0)}
+            return _("at least %(min)s") % {"min": format_wan(self.low)}
         if not self.low:
             return _("up to %(max)s") % {"max": format_wan(self.high)}
         return _("%(min)s to %(max)s") % {"min": format_wan(self.low), "max": format_wan(self.high)}

@@ -271,7 +271,7 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
 
     # The confirmation page ---------------------------------------------------------------------
 
-    def confirmation(self, declaration: DeclarationForm | None = None, status: int = 200):
+    def confirmation(self, declaration: DeclarationForm | None = None):
         application = self.application
         problems = sending.sending_problems(application)
         if problems:
@@ -293,7 +293,7 @@ class EditView(EnterpriseRequiredMixin, TemplateView):
             "is_offer": application.state == State.OFFERED,
             "bureaus": _handling_bureaus(application),
         }
-        return TemplateResponse(self.request, "applications/confirm.html", context, status=status)
+        return TemplateResponse(self.request, "applications/confirm.html", context)
 
     def send(self):
         declaration = DeclarationForm(self.request.POST)

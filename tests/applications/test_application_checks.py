@@ -15,6 +15,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.models import Role
 from applications import casework, sending, services
@@ -234,6 +236,17 @@ def test_a_bad_phone_is_refused_in_words(client, qualified, typed):
     assert errors and escape(errors[0]) in response.content.decode()
     application.refresh_from_db()
     assert application.contact_phone == ""
+
+
+CANONICAL_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-[2-9]\d{6,7}(-\d{1,6})?)$")
+
+
+@given(st.text(max_size=40) | st.from_regex(r"\+?(86)?1[3-9]\d{9}|\(?0\d{2,3}\)?-?\d{7,8}"))
+def test_any_text_is_read_as_one_written_phone_or_refused(text):
+    phone = sending.phone_normalised(text)
+    if phone is not None:
+        assert CANONICAL_PHONE.match(phone), (text, phone)
+        assert sending.phone_normalised(phone) == phone  # written one way
 
 
 def test_the_contact_is_required_to_send(client, qualified):
