@@ -154,3 +154,14 @@ def test_documents_list(client):
     response = client.get(reverse("incentives:documents"))
     assert response.status_code == 200
     assert response.content.decode().count("/documents/") >= PolicyDocument.objects.count()
+
+
+def test_a_visitor_sees_how_to_apply_the_steps_and_plain_words(client):
+    page = client.get(reverse("incentives:item", args=["ts2019-hitech-new"])).content.decode()
+    assert 'data-testid="login-to-apply"' in page and "登录后在线申报" in page
+    steps = page.split('data-testid="procedure"', 1)[1].split("</section>", 1)[0]
+    assert "受理" in steps and "公示" in steps and "兑现" in steps
+    assert "测算日" not in page, "no jargon: the condition reads 在近365天内"
+    assert "在近365天内" in page
+    assert "data-print" in page
+    assert "全年受理" in page, "no window stated: open all year, not 文件未规定 beside 申报中"
