@@ -207,7 +207,8 @@ def test_publicity_page_and_an_objection_that_reopens(client, submitted, reviewe
     client.logout()
     page = client.get(reverse("applications:publicity")).content.decode()
     assert submitted.enterprise.name in page
-    assert 'title="200000.00 元" data-testid="publicity-amount">20万元<' in page, "万元; yuan on hover"
+    shown = 'title="200000.00 元" data-testid="publicity-amount">20万元<'
+    assert shown in page, "万元; yuan on hover"
     url = reverse("applications:objection", args=[submitted.reference])
     # Without a contact the objection is refused; with one it is recorded and waits for the
     # bureau: the case stays in publicity and on the page.
