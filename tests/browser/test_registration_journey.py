@@ -49,7 +49,8 @@ def test_register_fill_profile_and_see_matches_change(browser, live_server, tran
     assert "第18位" in page.content()
     assert page.locator("[name=name]").input_value() == "唐山浩远新材料科技有限公司"  # nothing lost
 
-    page.locator("[name=credit_code]").fill(code)
+    # Typed as printed on the licence, in groups of four: cleaned, not refused.
+    page.locator("[name=credit_code]").fill(" ".join(code[i : i + 4] for i in range(0, 18, 4)))
     page.locator("[name=password1]").fill("Haoyuan-2026-xc")
     page.locator("[name=password2]").fill("Haoyuan-2026-xc")
     page.locator("form button[type=submit]").last.click()
@@ -74,4 +75,15 @@ def test_register_fill_profile_and_see_matches_change(browser, live_server, tran
     assert "新认定高新技术企业奖励" in eligible and "20万元" in eligible
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "my-policies-after-profile.png"))
+
+    # The home now says how many items it may claim and up to how much.
+    page.goto(f"{live_server.url}/enterprise/")
+    summary = page.get_by_test_id("enterprise-summary").inner_text()
+    assert "项" in page.get_by_test_id("claimable").inner_text()
+    assert "万元" in page.get_by_test_id("claimable-money").inner_text(), summary
+    page.screenshot(path=str(SCREENSHOTS / "enterprise-home-after-profile.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/enterprise/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SCREENSHOTS / "enterprise-home-phone.png"), full_page=True)
     page.close()
