@@ -66,6 +66,7 @@ REGISTRATION = {
     "username": "newboss",
     "full_name": "欧阳 娜娜",
     "email": "boss@qiye.example.cn",
+    "mobile": "13903152026",
     "password1": "Qiye-mi-ma-2026-long",
     "password2": "Qiye-mi-ma-2026-long",
 }
