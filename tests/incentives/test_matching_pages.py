@@ -255,3 +255,32 @@ def test_my_policies_says_first_how_many_and_how_much_and_keeps_long_groups_shor
     likely = page.split('data-testid="group-likely_eligible"', 1)[1].split("</section>", 1)[0]
     if likely.count('class="list-group-item"') > 10:
         assert 'data-testid="more-rows"' in likely
+
+
+def test_my_policies_leads_to_the_existing_case_instead_of_offering_apply(client, make_user):
+    import datetime
+
+    from applications import services as application_services
+    from incentives import matching
+    from incentives.models import IncentiveItem
+    from tests import factories
+
+    user = make_user("enterprise", is_enterprise_admin=True)
+    today = datetime.date.today()
+    factories.qualification(
+        user.enterprise,
+        kind="hitech",
+        recognition="new",
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+    )
+    matching.enterprise_recompute(enterprise_id=user.enterprise_id)
+    case = application_services.application_start(
+        user=user, item=IncentiveItem.objects.get(key="ts2019-hitech-new")
+    )
+    client.force_login(user)
+    page = client.get(reverse("incentives:my_policies")).content.decode()
+    groups = page.split('data-testid="group-', 1)[1]
+    row = groups.split("新认定高新技术企业奖励", 1)[1].split('class="list-group-item"', 1)[0]
+    assert 'data-testid="apply-existing"' in row and case.reference in row
+    assert "继续申报" in row
