@@ -161,9 +161,12 @@ def test_newly_eligible_notice_is_the_plans():
     assert plan.newly_eligible_notice(exact)[1] == (
         "贵企业现已符合“新认定高新技术企业奖励”的条件，预计可获20万元。"
     )
-    assert "最高50万元" in plan.newly_eligible_notice(
-        {"estimate_kind": "range", "minimum": Decimal(0), "maximum": Decimal(500000)}
-    )[1]
+    assert (
+        "最高50万元"
+        in plan.newly_eligible_notice(
+            {"estimate_kind": "range", "minimum": Decimal(0), "maximum": Decimal(500000)}
+        )[1]
+    )
     # Only "eligible" tells, and only once: not "likely" (a reviewer judges the rest).
     assert plan.tells("eligible", None) and plan.tells("eligible", "likely_eligible")
     assert not plan.tells("likely_eligible", None) and not plan.tells("eligible", "eligible")
