@@ -310,8 +310,12 @@ def bureau_led_items(*, bureau: Bureau) -> QuerySet[IncentiveItem]:
     )
 
 
-def documents_public() -> QuerySet[PolicyDocument]:
-    return PolicyDocument.objects.select_related("region").order_by("region__code", "-published_on")
+def documents_public(*, examples: bool = False) -> QuerySet[PolicyDocument]:
+    """The documents on the public list: real ones; the 示例 templates only when asked for."""
+    documents = PolicyDocument.objects.select_related("region")
+    if not examples:
+        documents = documents.filter(is_example=False)
+    return documents.order_by("region__code", "-published_on")
 
 
 def cities_with_documents() -> QuerySet[Region]:

@@ -103,7 +103,10 @@ class DocumentListView(ListView):
     context_object_name = "documents"
 
     def get_queryset(self):
-        return selectors.documents_public()
+        return selectors.documents_public(examples=self.request.GET.get("examples") == "1")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(examples=self.request.GET.get("examples") == "1", **kwargs)
 
 
 class DocumentDetailView(DetailView):

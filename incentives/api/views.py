@@ -40,6 +40,12 @@ ITEM_FILTERS = [
     OpenApiParameter(
         "funding_level", str, enum=["national", "provincial", "city", "county", "none"]
     ),
+    OpenApiParameter(
+        "examples",
+        str,
+        enum=["1"],
+        description="1: include the example documents' items (示例, no real city).",
+    ),
 ]
 
 

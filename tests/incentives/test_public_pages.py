@@ -165,3 +165,9 @@ def test_a_visitor_sees_how_to_apply_the_steps_and_plain_words(client):
     assert "在近365天内" in page
     assert "data-print" in page
     assert "全年受理" in page, "no window stated: open all year, not 文件未规定 beside 申报中"
+
+
+def test_the_document_list_shows_example_documents_only_when_asked(client):
+    page = client.get(reverse("incentives:documents")).content.decode()
+    assert "唐山市深化科技创新" in page and "示例市" not in page
+    assert "示例" in client.get(reverse("incentives:documents"), {"examples": "1"}).content.decode()
