@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from applications import sending
 from applications.models import OPEN_STATES, Application, State
 from applications.notifications import unread_count
 from dashboard import selectors as dashboard
@@ -128,6 +129,8 @@ def enterprise_overview(*, enterprise, user) -> dict:
     )
     for case in cases:
         case.next_step = NEXT_STEP.get(case.state, _("The bureau is handling it"))
+        expected = sending.decision_expected(case)
+        case.decision_on = expected.on if expected else None
     return {
         "claimable_count": len(claimable),
         "certain_total": certain,

@@ -43,3 +43,24 @@ def test_the_home_counts_claims_money_cases_and_notices(client, make_user):
     # Facts the profile lacks are named, by label, with how many items they decide.
     missing = page.split('data-testid="missing-facts"', 1)[1].split("</ul>", 1)[0]
     assert "影响" in missing and "_" not in missing.split("<span>", 1)[1].split("</span>")[0]
+
+
+def test_an_open_case_shows_its_next_step_and_the_expected_decision(client, make_user):
+    from applications import services as application_services
+    from applications.models import State
+
+    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
+    case = application_services.application_start(
+        user=user, item=IncentiveItem.objects.get(key="ts2019-hitech-new")
+    )
+    client.force_login(user)
+    page = client.get(reverse("portal:enterprise_home")).content.decode()
+    cases = page.split('data-testid="case-list"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert case.reference in cases and "完善申报材料并提交" in cases
+    type(case).objects.filter(pk=case.pk).update(
+        state=State.SUPPLEMENT, accepted_on=datetime.date.today()
+    )
+    page = client.get(reverse("portal:enterprise_home")).content.decode()
+    assert 'data-testid="supplements"' in page
+    cases = page.split('data-testid="case-list"', 1)[1]
+    assert "补正" in cases and "预计" in cases and "前作出决定" in cases
