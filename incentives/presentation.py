@@ -49,6 +49,13 @@ def present_items(
         )
         if with_bureaus:
             item.leads = selectors.item_bureaus(item, AssignmentRole.LEAD)
+            # Where the annex names no lead (鹤壁 2019), the first responsible unit receives the
+            # cases (applications.casework.routing_bureaus): say so rather than "牵头：—".
+            item.receiver = (
+                None
+                if item.leads
+                else next(iter(selectors.item_bureaus(item, AssignmentRole.RESPONSIBLE)), None)
+            )
         if detail:
             conditions = list(item.conditions.all())
             item.condition_lines = [

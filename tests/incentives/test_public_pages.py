@@ -171,3 +171,11 @@ def test_the_document_list_shows_example_documents_only_when_asked(client):
     page = client.get(reverse("incentives:documents")).content.decode()
     assert "唐山市深化科技创新" in page and "示例市" not in page
     assert "示例" in client.get(reverse("incentives:documents"), {"examples": "1"}).content.decode()
+
+
+def test_an_item_whose_annex_names_no_lead_says_who_receives_it(client):
+    item = IncentiveItem.objects.filter(measure__document__region__name="鹤壁市").first()
+    page = client.get(reverse("incentives:catalogue"), {"q": item.name}).content.decode()
+    assert "牵头：—" not in page and "受理：" in page
+    detail = client.get(reverse("incentives:item", args=[item.key])).content.decode()
+    assert 'data-testid="receiver"' in detail and "第一责任单位" in detail
