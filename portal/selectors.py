@@ -17,7 +17,7 @@ from dashboard import selectors as dashboard
 from incentives.models import Fact, Match, PolicyDocument
 from incentives.presentation import present_items
 from incentives.selectors import items_public
-from organisations.models import Region
+from organisations.models import Bureau, Region
 from portal.celery import app
 
 
@@ -170,4 +170,17 @@ def public_home(*, today: date) -> dict:
         .select_related("region")
         .order_by("-published_on", "pk")[:HOME_LIST]
     )
-    return {"open_now": open_now, "most_claimed": claimed, "documents": documents}
+    bureaus = list(
+        Bureau.objects.filter(
+            assignments__role="lead", assignments__measure__document__is_example=False
+        )
+        .select_related("city")
+        .annotate(measures=Count("assignments"))
+        .order_by("-measures", "pk")[:4]
+    )
+    return {
+        "open_now": open_now,
+        "most_claimed": claimed,
+        "documents": documents,
+        "lead_bureaus": bureaus,
+    }

@@ -25,7 +25,9 @@ def test_the_home_offers_search_open_items_documents_and_the_guide(client, db, s
     assert "新认定高新技术企业奖励" in open_now and "20万元" in open_now
     documents = page.split('data-testid="home-documents"', 1)[1].split("</section>", 1)[0]
     assert "唐山" in documents and "示例" not in documents
-    assert "办事指南" in page.split('data-testid="home-guide"', 1)[1]
+    guide = page.split('data-testid="home-guide"', 1)[1].split("</section>", 1)[0]
+    assert "办事指南" in guide and "营业执照" in guide and "工作日" in guide
+    assert "唐山市科学技术局" in guide.split('data-testid="home-bureaus"', 1)[1]
     footer = page.split('data-testid="site-footer"', 1)[1]
     assert "主办单位" in footer and "唐山市科学技术局" in footer and "0315-2801234" in footer
 
