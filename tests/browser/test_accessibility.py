@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_layout import PAGES
-from tests.browser.test_rule_editor_journey import login
+from tests.browser.test_layout import every_page
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -33,19 +32,12 @@ def test_no_serious_or_critical_accessibility_violations(browser, live_server, t
     found: list[str] = []
     kinds: Counter = Counter()
     checked = 0
-    for user, urls in PAGES.items():
-        if user:
-            login(page, base, user, f"{user.capitalize()}-demo-2026")
-        else:
-            page.context.clear_cookies()
-        for url in urls:
-            page.goto(base + url)
-            page.wait_for_load_state("networkidle")
-            page.add_script_tag(path=str(AXE))
-            checked += 1
-            for violation in page.evaluate(RUN):
-                kinds[violation["id"]] += violation["nodes"]
-                found.append(f"{user or 'visitor'} {url}: {violation}")
+    for user, url in every_page(page, base):
+        page.add_script_tag(path=str(AXE))
+        checked += 1
+        for violation in page.evaluate(RUN):
+            kinds[violation["id"]] += violation["nodes"]
+            found.append(f"{user} {url}: {violation}")
     page.close()
     print(f"axe-core: {checked} pages, {len(found)} serious/critical violations {dict(kinds)}")
     assert found == [], "\n".join(found)

@@ -21,6 +21,19 @@ PAGES = {
 }  # fmt: skip
 
 
+def every_page(page, base):
+    """Open each page of ``PAGES`` as its user (logged in once per user); yields (user, url)."""
+    for user, urls in PAGES.items():
+        if user:
+            login(page, base, user, f"{user.capitalize()}-demo-2026")
+        else:
+            page.context.clear_cookies()
+        for url in urls:
+            page.goto(base + url)
+            page.wait_for_load_state("networkidle")
+            yield user or "visitor", url
+
+
 def test_every_roles_pages_fit_a_desktop_and_a_phone(browser, live_server, transactional_db):
     from django.core.management import call_command
 
@@ -31,21 +44,13 @@ def test_every_roles_pages_fit_a_desktop_and_a_phone(browser, live_server, trans
     too_wide = []
     for width, height in ((1366, 900), (390, 844)):
         page = browser.new_page(locale="zh-CN", viewport={"width": width, "height": height})
-        for user, urls in PAGES.items():
-            if user:
-                login(page, base, user, f"{user.capitalize()}-demo-2026")
-            else:
-                page.context.clear_cookies()
-            for url in urls:
-                page.goto(base + url)
-                page.wait_for_load_state("networkidle")
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                name = url.strip("/").replace("/", "_") or "home"
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"layout-{width}-{user or 'visitor'}-{name}.png"),
-                    full_page=True,
-                )
-                if scroll > width:
-                    too_wide.append(f"{width}px {user or 'visitor'} {url}: {scroll}px wide")
+        for user, url in every_page(page, base):
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            name = url.strip("/").replace("/", "_") or "home"
+            page.screenshot(
+                path=str(SCREENSHOTS / f"layout-{width}-{user}-{name}.png"), full_page=True
+            )
+            if scroll > width:
+                too_wide.append(f"{width}px {user} {url}: {scroll}px wide")
         page.close()
     assert too_wide == []

@@ -231,20 +231,11 @@ def test_an_open_range_reads_decided_in_review_not_at_least_zero():
 def test_my_policies_says_first_how_many_and_how_much_and_keeps_long_groups_short(
     client, make_user
 ):
-    import datetime
 
     from incentives import matching
     from tests import factories
 
-    user = make_user("enterprise", is_enterprise_admin=True)
-    today = datetime.date.today()
-    factories.qualification(
-        user.enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-    )
+    user = factories.newly_certified_admin(make_user)
     matching.enterprise_recompute(enterprise_id=user.enterprise_id)
     client.force_login(user)
     page = client.get(reverse("incentives:my_policies")).content.decode()
@@ -258,22 +249,13 @@ def test_my_policies_says_first_how_many_and_how_much_and_keeps_long_groups_shor
 
 
 def test_my_policies_leads_to_the_existing_case_instead_of_offering_apply(client, make_user):
-    import datetime
 
     from applications import services as application_services
     from incentives import matching
     from incentives.models import IncentiveItem
     from tests import factories
 
-    user = make_user("enterprise", is_enterprise_admin=True)
-    today = datetime.date.today()
-    factories.qualification(
-        user.enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-    )
+    user = factories.newly_certified_admin(make_user)
     matching.enterprise_recompute(enterprise_id=user.enterprise_id)
     case = application_services.application_start(
         user=user, item=IncentiveItem.objects.get(key="ts2019-hitech-new")

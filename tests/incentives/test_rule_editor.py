@@ -100,6 +100,19 @@ def to_25_wan(item, **more) -> dict:
     )
 
 
+def proposed(item, *, by, **more) -> ChangeProposal:
+    """The 25万 change as the editor posts it, proposed by ``by``."""
+    forms_ = editor.EditorForms(item, query(to_25_wan(item, **more)))
+    assert forms_.is_valid(), forms_.errors()
+    return proposals.propose(
+        item=item,
+        by=by,
+        edit=forms_.edit(),
+        confirmed_ids=forms_.confirmed,
+        reason=forms_.reason,
+    )
+
+
 # --- the page --------------------------------------------------------------------------------
 
 
@@ -251,28 +264,14 @@ def test_approved_for_today_it_takes_effect_at_once(client, proposer, approver, 
 
 
 def test_no_one_approves_their_own_change_not_even_in_the_database(proposer, approver, item):
-    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
-    assert forms_.is_valid(), forms_.errors()
-    proposal = proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    proposal = proposed(item, by=proposer)
     with pytest.raises(proposals.ProposalError):
         proposals.approve(proposal=proposal, by=proposer)
     with pytest.raises(IntegrityError), transaction.atomic():
         ChangeProposal.objects.filter(pk=proposal.pk).update(status="approved", decided_by=proposer)
     # One open proposal per item.
     with pytest.raises(proposals.ProposalError):
-        proposals.propose(
-            item=item,
-            by=approver,
-            edit=forms_.edit(),
-            confirmed_ids=forms_.confirmed,
-            reason="again",
-        )
+        proposed(item, by=approver)
 
 
 def test_a_condition_change_updates_a_case_in_place_once_confirmed(proposer, approver, item):
@@ -311,28 +310,14 @@ def test_a_condition_change_updates_a_case_in_place_once_confirmed(proposer, app
 
 
 def test_a_rejected_or_withdrawn_proposal_changes_nothing(proposer, approver, item):
-    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
-    assert forms_.is_valid()
-    proposal = proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    proposal = proposed(item, by=proposer)
     with pytest.raises(proposals.ProposalError):
         proposals.reject(proposal=proposal, by=approver, note="")
     proposals.reject(proposal=proposal, by=approver, note="金额待财政局确认")
     proposal.refresh_from_db()
     assert proposal.status == "rejected"
     assert item.rules.get().params["amount"] == 200000
-    again = proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    again = proposed(item, by=proposer)
     with pytest.raises(proposals.ProposalError):
         proposals.withdraw(proposal=again, by=approver)
     proposals.withdraw(proposal=again, by=proposer)
@@ -340,15 +325,7 @@ def test_a_rejected_or_withdrawn_proposal_changes_nothing(proposer, approver, it
 
 
 def test_a_change_made_meanwhile_stops_the_proposal_from_taking_effect(proposer, approver, item):
-    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
-    assert forms_.is_valid()
-    proposal = proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    proposal = proposed(item, by=proposer)
     proposals.approve(proposal=proposal, by=approver)
     # Someone loads a corrected catalogue before the date: the proposal no longer fits.
     IncentiveItem.objects.filter(pk=item.pk).update(summary="另一段摘要")
@@ -416,15 +393,7 @@ def test_the_editor_page_needs_a_catalogue_admin(client, make_user, item):
 
 
 def test_the_other_admin_finds_the_proposal_on_their_home_page(client, proposer, approver, item):
-    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
-    assert forms_.is_valid()
-    proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    proposed(item, by=proposer)
     client.force_login(approver)
     page = client.get(reverse("portal:catalogue_admin_home")).content.decode()
     section = page.split('data-testid="proposals-to-approve"', 1)[1].split("</section>", 1)[0]
@@ -438,15 +407,7 @@ def test_the_other_admin_finds_the_proposal_on_their_home_page(client, proposer,
 def test_proposals_and_their_decisions_are_in_the_audit_log(proposer, approver, item):
     from audit.log import audit_rows
 
-    forms_ = editor.EditorForms(item, query(to_25_wan(item)))
-    assert forms_.is_valid()
-    proposal = proposals.propose(
-        item=item,
-        by=proposer,
-        edit=forms_.edit(),
-        confirmed_ids=forms_.confirmed,
-        reason=forms_.reason,
-    )
+    proposal = proposed(item, by=proposer)
     proposals.approve(proposal=proposal, by=approver)
     rows = [row for row in audit_rows() if row.object.startswith("修改提案")]
     assert len(rows) >= 2, "proposed, then approved (and in effect)"

@@ -13,15 +13,7 @@ from tests import factories
 
 
 def test_the_home_counts_claims_money_cases_and_notices(client, make_user):
-    user = make_user(Role.ENTERPRISE, is_enterprise_admin=True)
-    today = datetime.date.today()
-    factories.qualification(
-        user.enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-    )
+    user = factories.newly_certified_admin(make_user)
     matching.enterprise_recompute(enterprise_id=user.enterprise_id)
     EnterpriseNotice.objects.create(
         enterprise=user.enterprise,
