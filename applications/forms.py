@@ -213,6 +213,18 @@ class ObjectionForm(forms.Form):
 class QueueFilterForm(forms.Form):
     """The bureau queue's filters; a bad value is ignored, never an error page."""
 
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("waiting", _("Waiting for us")), ("all", _("All"))],
+    )
+    q = forms.CharField(
+        label=_("Company, credit code or case number"),
+        required=False,
+        max_length=100,
+        strip=True,
+    )
+
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All")), *State.choices]
     )
@@ -232,3 +244,57 @@ class QueueFilterForm(forms.Form):
             ("enterprise__name", _("Enterprise")),
         ],
     )
+
+
+BATCH_LIMIT = 200  # cases in one batch: a page of a list, well above the queue's 25 a page
+
+
+class BatchActionForm(forms.Form):
+    """One step over the cases ticked in the queue; 登记兑现 asks once for the payment date and
+    reference, the same for every case of the batch."""
+
+    action = forms.ChoiceField(
+        label=_("Step"),
+        choices=[
+            ("accept", _("Accept (受理)")),
+            ("publicize", _("Publicize (公示)")),
+            ("disburse", _("Record payment (登记兑现)")),
+        ],
+    )
+    paid_on = forms.DateField(
+        label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    payment_reference = forms.CharField(
+        label=_("Payment reference"),
+        required=False,
+        max_length=64,
+        validators=[validate_plain_text],
+    )
+
+    def __init__(self, *args, case_ids: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case_ids = case_ids or []
+
+    def clean(self):
+        data = super().clean()
+        ids = []
+        for value in self.case_ids:
+            text = str(value)
+            if text.isascii() and text.isdecimal() and len(text) < 12 and int(text) not in ids:
+                ids.append(int(text))
+        if not ids:
+            raise forms.ValidationError(_("Tick the cases to act on."), code="empty")
+        if len(ids) > BATCH_LIMIT:
+            raise forms.ValidationError(
+                _("At most %(limit)s cases at a time; you ticked %(count)s.")
+                % {"limit": BATCH_LIMIT, "count": len(ids)},
+                code="too_many",
+            )
+        if data.get("action") == "disburse" and (
+            not data.get("paid_on") or not (data.get("payment_reference") or "").strip()
+        ):
+            raise forms.ValidationError(
+                _("Give the payment date and the payment reference."), code="payment"
+            )
+        data["case_ids"] = ids
+        return data

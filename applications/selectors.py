@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import BureauPosition, Role
+from applications import workflow
 from applications.models import (
     RUNNING_STATES,
     Application,
@@ -18,6 +19,7 @@ from applications.models import (
 )
 from incentives.models import EnterpriseNotice, Match
 from portal import clock
+from portal.validators import normalise_code
 
 RUNNING = RUNNING_STATES
 
@@ -65,8 +67,55 @@ def case_match(*, application: Application) -> Match | None:
     return Match.objects.filter(enterprise=application.enterprise, item=application.item).first()
 
 
+QUEUE_WAITING, QUEUE_ALL = "waiting", "all"
+
+
+def bureau_waiting_states(*, user) -> set[str]:
+    """States in which the lead bureau must act, read from the workflow: the sources of every
+    step this user's role could take (a head's decisions only for heads)."""
+    head = user.bureau_position == BureauPosition.HEAD
+    return {
+        state
+        for t in workflow.TRANSITIONS.values()
+        if t.actor == workflow.LEAD or (t.actor == workflow.LEAD_HEAD and head)
+        for state in t.sources
+    }
+
+
+def bureau_waiting(*, user) -> QuerySet[Application]:
+    """Cases waiting for this user's bureau: led in a state where it must act, or co-reviewed
+    with its opinion still unanswered (会签)."""
+    return Application.objects.filter(
+        Q(lead_bureaus=user.bureau_id, state__in=bureau_waiting_states(user=user))
+        | Q(
+            state=State.COSIGN,
+            cosigns__bureau=user.bureau_id,
+            cosigns__answered_at__isnull=True,
+        )
+    )
+
+
+def queue_search(queue: QuerySet[Application], text: str) -> QuerySet[Application]:
+    """Company name (contains), credit code (exact or prefix, typed with spaces or lower case)
+    or case number (exact or contains)."""
+    text = text.replace("\x00", "").strip()
+    if not text:
+        return queue
+    match = Q(enterprise__name__icontains=text) | Q(reference__icontains=text)
+    code = normalise_code(text)
+    if code and code.isascii() and code.isalnum() and len(code) <= 18:
+        match |= Q(enterprise__credit_code__startswith=code)
+    return queue.filter(match)
+
+
 def bureau_queue(*, user, filters: dict) -> QuerySet[Application]:
+    """The queue: by default the cases waiting for this bureau (``show`` = ``all``: every case
+    it may open), narrowed by the filters and the search."""
     queue = visible_applications(user=user).select_related("item", "enterprise__district")
+    if (filters.get("show") or QUEUE_WAITING) != QUEUE_ALL:
+        queue = queue.filter(pk__in=bureau_waiting(user=user).values("pk"))
+    if filters.get("q"):
+        queue = queue_search(queue, filters["q"])
     if filters.get("state"):
         queue = queue.filter(state=filters["state"])
     if filters.get("item"):
@@ -76,6 +125,27 @@ def bureau_queue(*, user, filters: dict) -> QuerySet[Application]:
     if filters.get("overdue"):
         queue = queue.filter(state__in=RUNNING, deadline__lt=clock.today())
     return queue.order_by(filters.get("sort") or "-submitted_at", "pk")
+
+
+def head_only_decisions(*, application: Application, user) -> list[workflow.ActionChoice]:
+    """For lead-bureau staff who are not heads: the decisions a head takes on this case now
+    (核定), shown disabled with the reason, so a reviewer sees the step and who takes it."""
+    choices = []
+    for action in DECISIONS_SHOWN_TO_REVIEWERS:
+        transition = workflow.TRANSITIONS[action]
+        if application.state not in transition.sources or transition.actor != workflow.LEAD_HEAD:
+            continue
+        if (
+            workflow.actor_refusal(workflow.TRANSITIONS["accept"], application, user)
+            or user.bureau_position == BureauPosition.HEAD
+        ):
+            continue  # not lead-bureau staff, or a head, who sees the step itself
+        reason = workflow.actor_refusal(transition, application, user) or ""
+        choices.append(workflow.ActionChoice(transition, False, reason))
+    return choices
+
+
+DECISIONS_SHOWN_TO_REVIEWERS = ("approve",)
 
 
 def inbox(*, user) -> QuerySet[Notification]:

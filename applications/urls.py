@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<str:reference>/act/<slug:action>/", views.ActView.as_view(), name="act"),
     path("cases/<str:reference>/cosign/<int:pk>/", views.CosignAnswerView.as_view(), name="cosign"),
     path("bureau/cases/", views.QueueView.as_view(), name="queue"),
+    path("bureau/cases/batch/", views.QueueBatchView.as_view(), name="queue_batch"),
     path("files/<int:pk>/", views.FileView.as_view(), name="file"),
     path("publicity/", views.PublicityView.as_view(), name="publicity"),
     path("publicity/<str:reference>/objection/", views.ObjectionView.as_view(), name="objection"),

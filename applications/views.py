@@ -19,10 +19,12 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
 from accounts.models import Role
-from applications import casework, selectors, sending, services, workflow
+from applications import batch, casework, selectors, sending, services, workflow
 from applications.forms import (
+    BATCH_LIMIT,
     TEN_THOUSAND,
     ActionForm,
+    BatchActionForm,
     CaseDetailsForm,
     ClaimForm,
     CosignAnswerForm,
@@ -509,8 +511,43 @@ class QueueView(BureauStaffRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         query.pop("export", None)
+        showing_all = self.request.GET.get("show") == selectors.QUEUE_ALL
         return super().get_context_data(
-            form=self.form, query=query.urlencode(), today=clock.today(), **kwargs
+            form=self.form,
+            query=query.urlencode(),
+            today=clock.today(),
+            title=_("All cases") if showing_all else _("Cases waiting for us"),
+            batch_form=BatchActionForm(),
+            batch_limit=BATCH_LIMIT,
+            **kwargs,
+        )
+
+
+class QueueBatchView(BureauStaffRequiredMixin, View):
+    """受理, 公示 or 登记兑现 over the cases ticked in the queue, with a result per case."""
+
+    def post(self, request):
+        form = BatchActionForm(request.POST, case_ids=request.POST.getlist("case"))
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect("applications:queue")
+        data = form.cleaned_data
+        outcomes = batch.cases_transition(
+            user=request.user,
+            action=data["action"],
+            case_ids=data["case_ids"],
+            paid_on=data.get("paid_on"),
+            payment_reference=data.get("payment_reference") or "",
+        )
+        return TemplateResponse(
+            request,
+            "applications/queue_batch_result.html",
+            {
+                "step": batch.step_label(data["action"]),
+                "outcomes": outcomes,
+                "done": sum(1 for o in outcomes if o.done),
+                "refused": sum(1 for o in outcomes if not o.done),
+            },
         )
 
 

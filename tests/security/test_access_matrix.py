@@ -146,6 +146,8 @@ MATRIX = {
         only(BUREAU_X, hidden={"reviewer_y"}),
     ),
     "applications:queue": ("get", None, only(BUREAU_STAFF)),
+    # The POST carries no case: staff get the queue back with "tick the cases"; nothing moves.
+    "applications:queue_batch": ("post", None, only(BUREAU_STAFF)),
     "applications:file": (
         "get",
         lambda w: {"pk": w["file"].pk},
