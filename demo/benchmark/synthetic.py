@@ -258,6 +258,10 @@ def write_cases(
             "created_by_id",
             "enterprise_id",
             "item_id",
+            # Text columns have no database default: COPY gives them their blank.
+            "contact_name",
+            "contact_phone",
+            "declaration_text",
         ),
         (
             (
@@ -272,6 +276,9 @@ def write_cases(
                 created_by_id,
                 enterprise_id,
                 item_id,
+                "",
+                "",
+                "",
             )
             for ref, period, state, enterprise_id, item_id, submitted, _ in rows
         ),
