@@ -214,7 +214,7 @@ class QueueFilterForm(forms.Form):
     """The bureau queue's filters; a bad value is ignored, never an error page."""
 
     show = forms.ChoiceField(
-        label=_("Show"),
+        label=_("Cases shown"),
         required=False,
         choices=[("waiting", _("Waiting for us")), ("all", _("All"))],
     )
