@@ -234,3 +234,17 @@ def test_a_reviewer_sees_the_approve_step_disabled_with_the_reason(
     body = client.get(reverse("applications:detail", args=[case.reference])).content.decode()
     assert 'data-testid="head-decisions"' not in body
     assert 'name="amount"' in body  # the head has the step itself
+
+
+def test_the_queue_and_a_batch_stay_within_bounded_queries(
+    client, make_user, hitech_item, reviewer, django_assert_max_num_queries
+):
+    cases = [a_submitted_case(make_user, hitech_item) for _ in range(5)]
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(20):
+        body = page(client, q="唐山")
+    with django_assert_max_num_queries(20):
+        page(client, show="all")
+    assert body  # the search ran on the same bounded page
+    response = client.post(BATCH, {"action": "accept", "case": [c.pk for c in cases]})
+    assert response.context["done"] == 5
