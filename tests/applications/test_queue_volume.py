@@ -58,9 +58,10 @@ def test_the_queue_shows_the_cases_waiting_by_default_and_everything_with_all(
     client.force_login(reviewer)
     default = page(client)
     assert waiting.reference in default and done.reference not in default
-    assert "等待本部门办理" in default or "Cases waiting for us" in default
+    assert "<title>待办案件" in default, "the title says what is shown"
     everything = page(client, show="all")
     assert waiting.reference in everything and done.reference in everything
+    assert "<title>全部案件" in everything
 
 
 def test_a_second_head_sign_off_waits_for_heads_not_reviewers(
