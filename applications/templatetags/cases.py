@@ -26,8 +26,11 @@ def apply_button(context, item) -> dict | None:
     if user is None or not user.is_authenticated or not getattr(user, "enterprise_id", None):
         return None
     case = sending.case_in_the_way(enterprise_id=user.enterprise_id, item=item, on=clock.today())
-    if case is None:
-        return None
+    return None if case is None else case_button(case)
+
+
+def case_button(case) -> dict:
+    """继续申报 to a case the enterprise may still change, 查看申报 to any other."""
     editable = case.state in EDITABLE_STATES
     return {
         "case": case,
@@ -70,14 +73,4 @@ def open_case_button(context, item) -> dict | None:
     cases = by_item.get(item.pk, [])
     if item.pays != PaysOnce.ONCE:
         cases = [case for case in cases if case.period == period]
-    if not cases:
-        return None
-    case = cases[0]
-    editable = case.state in EDITABLE_STATES
-    return {
-        "case": case,
-        "label": _("Continue the application") if editable else _("View the application"),
-        "url": reverse(
-            "applications:edit" if editable else "applications:detail", args=[case.reference]
-        ),
-    }
+    return case_button(cases[0]) if cases else None
