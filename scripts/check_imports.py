@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("enterprises",),
     ("incentives",),
     ("applications",),
+    ("official_lists", "ratings", "consultations"),
     ("audit",),
     ("dashboard",),
     ("demo",),

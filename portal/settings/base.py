@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "enterprises",
     "incentives",
     "applications",
+    # Peers above the case work: official lists, 好差评, 政策咨询.
+    "official_lists",
+    "ratings",
+    "consultations",
     "audit",
     "dashboard",
 ]

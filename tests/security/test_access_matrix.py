@@ -10,7 +10,6 @@ import datetime
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -25,47 +24,27 @@ from incentives.models import EnterpriseNotice, IncentiveItem, RecomputeJob
 from organisations.models import Region
 from tests import factories
 from tests.applications.conftest import attach_all
+from tests.security.access import (
+    BUREAU_STAFF,
+    BUREAU_X,
+    CASE_VIEWERS,
+    DENY,
+    ENTERPRISES,
+    EVERYONE,
+    FIGURE_ENTRY,
+    FIGURES,
+    HIDDEN,
+    IDENTITIES,
+    LOGGED_IN,
+    LOGIN,
+    NOT_CASE_VIEWERS,
+    OK,
+    VIEWERS,
+    only,
+)
+from tests.security.access_parts import PARTS
 
 pytestmark = pytest.mark.django_db
-OK, LOGIN, DENY, HIDDEN = "OK", "LOGIN", "DENY", "HIDDEN"
-IDENTITIES = [
-    "anonymous",
-    "ent_a",
-    "ent_b",
-    "reviewer_x",
-    "head_x",
-    "reviewer_y",
-    "catalogue_admin",
-    "leadership",
-]
-ENTERPRISES = {"ent_a", "ent_b"}
-BUREAU_X = {"reviewer_x", "head_x"}
-BUREAU_STAFF = BUREAU_X | {"reviewer_y"}
-LOGGED_IN = set(IDENTITIES) - {"anonymous"}
-FIGURES = Path(__file__).resolve().parents[2] / "var" / "reliability"
-
-
-def only(allowed: set[str], *, others=DENY, hidden: set[str] = frozenset()) -> dict[str, str]:
-    """Allowed identities get OK, anonymous LOGIN, the ``hidden`` ones 404, the rest ``others``."""
-    table = {}
-    for who in IDENTITIES:
-        if who in allowed:
-            table[who] = OK
-        elif who == "anonymous":
-            table[who] = LOGIN
-        elif who in hidden:
-            table[who] = HIDDEN
-        else:
-            table[who] = others
-    return table
-
-
-EVERYONE = dict.fromkeys(IDENTITIES, OK)
-CASE_VIEWERS = {"ent_a"} | BUREAU_X
-NOT_CASE_VIEWERS = {"ent_b", "reviewer_y", "catalogue_admin", "leadership"}
-VIEWERS = {"catalogue_admin", "leadership"}  # the leadership dashboard
-FIGURE_ENTRY = BUREAU_STAFF | {"catalogue_admin"}  # all three bureaus are 唐山's
-
 # url name → (method, how to build the URL kwargs from the world, expected outcome per identity)
 MATRIX = {
     "portal:home": ("get", None, EVERYONE),
@@ -216,6 +195,10 @@ MATRIX = {
     ),
     "dashboard:figures_import": ("get", None, only(FIGURE_ENTRY)),
 }
+# The pages of each later part keep their rows beside the objects they need (access_parts/).
+for _part in PARTS:
+    assert not set(_part.ROWS) & set(MATRIX), f"{_part.__name__} repeats rows"
+    MATRIX.update(_part.ROWS)
 
 
 def url_names() -> set[str]:
@@ -290,7 +273,7 @@ def world(make_user):
         key="window:matrix",
         message="申报窗口已开放",
     )
-    return {
+    world = {
         "users": users,
         "case": case,
         "notice": notice,
@@ -305,6 +288,9 @@ def world(make_user):
         "target": target,
         "district": Region.objects.get(name="路北区"),
     }
+    for part in PARTS:
+        world.update(part.build(world))
+    return world
 
 
 def _item():
@@ -399,6 +385,7 @@ ADMIN_ALLOWED = {
     "applications.itembudget", "dashboard.target", "dashboard.targetvalue",
     "dashboard.indexscheme", "dashboard.indexdimension", "dashboard.indexindicator",
     "incentives.changeproposal", "incentives.documentdraft",
+    *(label for part in PARTS for label in part.ADMIN_ALLOWED),
 }  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""政策咨询: questions to the lead bureau and published answers."""

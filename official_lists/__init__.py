@@ -1,0 +1,1 @@
+"""官方名单: province and city lists that verify qualifications."""

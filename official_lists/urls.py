@@ -1,0 +1,3 @@
+app_name = "official_lists"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""好差评: the enterprise rates each finished case."""

@@ -1,0 +1,8 @@
+"""Access-matrix rows of the consultations pages (see access_parts/__init__.py)."""
+
+ROWS: dict = {}
+ADMIN_ALLOWED: set[str] = set()
+
+
+def build(world: dict) -> dict:
+    return {}
