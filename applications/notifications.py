@@ -147,7 +147,33 @@ def notify_by_email(
     """Outbox rows for a mail that belongs to no case (matching's "you now qualify", an opening
     window): one row per address, written inside the caller's transaction and delivered once it
     commits — or by the periodic re-send if the broker is down then."""
-    rows = []
+    return notify_people(key=key, subject=subject, body=body, link=link, addresses=addresses)
+
+
+def notify_people(
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    link: str = "",
+    users: Iterable[User] = (),
+    addresses: Iterable[str] = (),
+) -> list[Notification]:
+    """Outbox rows for a notice that belongs to no case (an account verified, a question
+    answered, a rating to rectify): one inbox row per user and one e-mail per address, written
+    inside the caller's transaction and delivered once it commits. ``key`` names the occasion;
+    the same occasion is never told twice."""
+    rows = [
+        Notification(
+            channel=Notification.Channel.INBOX,
+            user=user,
+            subject=subject[:SUBJECT_MAX_LENGTH],
+            body=body,
+            link=link,
+            key=f"{key}:inbox:{user.pk}"[:KEY_MAX_LENGTH],
+        )
+        for user in {u.pk: u for u in users}.values()
+    ]
     for address in dict.fromkeys(a for a in addresses if a):
         suffix = f":email:{address}"
         if len(key) + len(suffix) > KEY_MAX_LENGTH:  # a long address: a fixed-length digest
@@ -157,7 +183,7 @@ def notify_by_email(
                 channel=Notification.Channel.EMAIL,
                 email=address,
                 subject=subject[:SUBJECT_MAX_LENGTH],
-                body=body,
+                body=body + (f"\n\n{link}" if link and link not in body else ""),
                 link=link,
                 key=key + suffix,
             )
