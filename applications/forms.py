@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import sending
 from applications.models import DECLARATION_TEXT, CosignRequest, EnterpriseFile, State
-from applications.uploads import AttachmentField
+from portal.uploads import AttachmentField
 from portal.validators import validate_plain_text
 
 TEN_THOUSAND = Decimal(10000)

@@ -47,7 +47,7 @@ from applications.models import (
     Objection,
     State,
 )
-from applications.uploads import UploadRefused, inspect_upload, storage_path
+from portal.uploads import UploadRefused, inspect_upload, storage_path
 from enterprises.models import Enterprise
 from incentives import facts as fact_readers
 from incentives import services as catalogue_services

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications import uploads
+from portal import uploads
 from dashboard.models import IndexIndicator
 from organisations.models import Bureau, Region
 from portal.params import query_id

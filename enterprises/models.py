@@ -1,6 +1,7 @@
 """The 一企一档: an enterprise, its qualifications and its yearly figures, each change kept in
 its history."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,15 @@ class FactSource(models.TextChoices):
     DECLARED = "declared", _("Declared by the enterprise")
     VERIFIED = "verified", _("Verified by a bureau")
     IMPORTED = "imported", _("Imported")
+
+
+class AccountStatus(models.TextChoices):
+    """Whom the portal trusts to act for an enterprise. Only a verified enterprise submits,
+    confirms a 免申即享 offer or is paid."""
+
+    UNCLAIMED = "unclaimed", _("No account yet")
+    AWAITING = "awaiting", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified")
 
 
 class Ownership(models.TextChoices):
@@ -76,6 +86,29 @@ class Enterprise(models.Model):
         choices=FactSource.choices,
         default=FactSource.DECLARED,
     )
+    # Who acts for it: a bureau verified the person behind its administrator account (营业执照 and
+    # 授权委托书), or it awaits that, or nobody has claimed it yet (imported from a list).
+    account_status = models.CharField(
+        _("account"),
+        max_length=16,
+        choices=AccountStatus.choices,
+        default=AccountStatus.AWAITING,
+        db_default=AccountStatus.AWAITING,
+    )
+    verified_at = models.DateTimeField(_("account verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # An official list naming the code and the company proves the company (not the person).
+    proven_by = models.CharField(
+        _("company proven by"), max_length=200, blank=True, default="", db_default=""
+    )
+    proven_at = models.DateTimeField(_("company proven at"), null=True, blank=True)
     history = HistoricalRecords(
         table_name="portal_historicalenterprise", excluded_fields=["created_at"]
     )
@@ -89,6 +122,10 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.account_status == AccountStatus.VERIFIED
 
 
 class QualificationKind(models.TextChoices):
@@ -148,6 +185,19 @@ class Qualification(models.Model):
     )
     source = models.CharField(
         _("source"), max_length=16, choices=FactSource.choices, default=FactSource.DECLARED
+    )
+    # Who verified it and from what (an official list, its 批次 and 文号); empty when declared.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_source = models.CharField(
+        _("verified from"), max_length=200, blank=True, default="", db_default=""
     )
     history = HistoricalRecords(table_name="portal_historicalqualification")
 
@@ -224,3 +274,113 @@ class YearlyFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year}"
+
+
+class AccountClaim(models.Model):
+    """A person's request to act for an enterprise, with the 营业执照 and 授权委托书 that prove it,
+    decided by a bureau of the enterprise's city.
+
+    - *registration*: the first account of a newly registered enterprise asks to be verified;
+    - *claim*: someone claims an enterprise on the portal that has no account (imported from an
+      official list);
+    - *dispute*: someone claims an enterprise whose code another account already holds; approving
+      it transfers the administration to the claimant.
+
+    A claim or dispute is filed without an account: approving it sends the claimant an invitation
+    to create the enterprise's administrator account."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("Verification of a registration")
+        CLAIM = "claim", _("Claim of an enterprise without an account")
+        DISPUTE = "dispute", _("Dispute over an enterprise's account")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting the bureau")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="account_claims",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    # A registration's account; for claims and disputes, the account created once approved.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_claims",
+    )
+    claimant_name = models.CharField(
+        _("name of the person"), max_length=100, validators=[validate_plain_text]
+    )
+    claimant_mobile = models.CharField(_("mobile"), max_length=11, blank=True)
+    claimant_email = models.EmailField(_("e-mail"))
+    company_name = models.CharField(
+        _("company name as stated"), max_length=200, validators=[validate_plain_text]
+    )
+    statement = models.TextField(
+        _("statement"), max_length=2000, blank=True, validators=[validate_plain_text]
+    )
+    licence = models.FileField(_("business licence (营业执照)"), max_length=300)
+    licence_name = models.CharField(max_length=120, blank=True)
+    authorisation = models.FileField(_("letter of authorisation (授权委托书)"), max_length=300)
+    authorisation_name = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(
+        _("reason"), max_length=1000, blank=True, validators=[validate_plain_text]
+    )
+    # Whether approving a dispute also closed the accounts that held the enterprise.
+    holders_deactivated = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account claim")
+        verbose_name_plural = _("account claims")
+        ordering = ["-created_at"]
+        constraints = [
+            # A registration is verified once at a time; one person files one claim at a time.
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(state="pending", kind="registration"),
+                name="claim_one_pending_registration",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "claimant_email"],
+                condition=Q(state="pending"),
+                name="claim_one_pending_per_claimant",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="claim_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refused") | ~Q(reason=""),
+                name="claim_refusal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="registration") | Q(user__isnull=False),
+                name="claim_registration_has_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.enterprise}"

@@ -8,13 +8,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
 from accounts.models import Role, User
 from enterprises import schema, signals
-from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
+from enterprises.models import (
+    AccountStatus,
+    Enterprise,
+    FactSource,
+    Qualification,
+    YearlyFigures,
+)
 from organisations.models import Region
 from portal.validators import normalise_code
 
@@ -85,6 +92,45 @@ def enterprise_register(
     return user
 
 
+def enterprise_create_unclaimed(
+    *, credit_code: str, name: str, city: Region, district: Region | None = None, by: User
+) -> Enterprise:
+    """An enterprise known from an official source (a bureau's list) that nobody has claimed yet:
+    its profile exists, with no account, until someone claims it and a bureau verifies them."""
+    if district is not None and district.parent_id != city.pk:
+        raise ValidationError(
+            {"district": DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name}}
+        )
+    enterprise = Enterprise(
+        credit_code=normalise_code(credit_code),
+        name=name,
+        city=city,
+        district=district,
+        account_status=AccountStatus.UNCLAIMED,
+        source=FactSource.IMPORTED,
+    )
+    enterprise.full_clean()
+    enterprise._history_user = by
+    enterprise.save()
+    enterprise_profile_changed(enterprise=enterprise)
+    return enterprise
+
+
+def company_proof_record(*, enterprise: Enterprise, source: str) -> None:
+    """An official source names this code with this company: the company exists (not proof of
+    the person behind an account). The first source is kept."""
+    Enterprise.objects.filter(pk=enterprise.pk, proven_by="").update(
+        proven_by=source[:200], proven_at=timezone.now()
+    )
+
+
+def company_proof_withdraw(*, enterprise: Enterprise, source: str) -> None:
+    """The source was withdrawn: its proof goes with it (another source's proof stays)."""
+    Enterprise.objects.filter(pk=enterprise.pk, proven_by=source[:200]).update(
+        proven_by="", proven_at=None
+    )
+
+
 def _declared_save(*, obj, values: dict[str, Any], by: User, creating: bool) -> bool:
     """Write the values declared by the enterprise; returns whether anything changed. A declared
     edit of a verified record makes it declared again."""
@@ -94,6 +140,10 @@ def _declared_save(*, obj, values: dict[str, Any], by: User, creating: bool) -> 
     for field in changed:
         setattr(obj, field, values[field])
     obj.source = FactSource.DECLARED
+    if isinstance(obj, Qualification) and not creating:
+        # What a bureau verified no longer holds once the enterprise changes it.
+        obj.verified_by, obj.verified_at, obj.verified_source = None, None, ""
+        changed += ["verified_by", "verified_at", "verified_source"]
     obj._history_user = (
         by  # the middleware does this for requests; services are called elsewhere too
     )

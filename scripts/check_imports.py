@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
         "portal.history",
         "portal.clock",
         "portal.middleware",
+        "portal.uploads",
     ),
     ("organisations",),
     ("accounts",),

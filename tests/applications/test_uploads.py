@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications.uploads import (
+from portal.uploads import (
     CONTENT_TYPES,
     AttachmentField,
     UploadInfo,
