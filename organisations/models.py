@@ -94,6 +94,13 @@ class Bureau(models.Model):
     email = models.EmailField(_("mailbox"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    office_hours = models.CharField(
+        _("office hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("When enterprises may call or visit, e.g. 工作日 8:30–12:00、14:30–17:30."),
+        validators=[validate_plain_text],
+    )
 
     class Meta:
         # The table kept the name it had when the model lived in portal/.
@@ -117,7 +124,7 @@ class Bureau(models.Model):
         ``check --deploy``."""
         return [
             name
-            for name in ("phone", "email", "address")
+            for name in ("phone", "email", "address", "office_hours")
             if is_placeholder(name, getattr(self, name))
         ]
 
@@ -132,6 +139,10 @@ class Bureau(models.Model):
     @property
     def public_address(self) -> str:
         return "" if is_placeholder("address", self.address) else self.address
+
+    @property
+    def public_office_hours(self) -> str:
+        return "" if is_placeholder("office_hours", self.office_hours) else self.office_hours
 
 
 class BureauAlias(models.Model):

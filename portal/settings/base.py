@@ -277,6 +277,15 @@ DEFAULT_PUBLICITY_DAYS = env.int("DEFAULT_PUBLICITY_DAYS", default=5)
 DEADLINE_REMINDER_DAYS = env.int("DEADLINE_REMINDER_DAYS", default=5)
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 
+# 政策咨询: a question is answered within this many working days; its bureau is reminded this
+# many working days before; visitors may ask this often per client address and per phone or
+# e-mail (enterprise users per account).
+QUESTION_ANSWER_DAYS = env.int("QUESTION_ANSWER_DAYS", default=5)
+QUESTION_REMINDER_DAYS = env.int("QUESTION_REMINDER_DAYS", default=1)
+QUESTIONS_PER_IP_PER_HOUR = env.int("QUESTIONS_PER_IP_PER_HOUR", default=5)
+QUESTIONS_PER_IP_PER_DAY = env.int("QUESTIONS_PER_IP_PER_DAY", default=20)
+QUESTIONS_PER_CONTACT_PER_DAY = env.int("QUESTIONS_PER_CONTACT_PER_DAY", default=5)
+
 # Mail others can make the portal send: invitations per enterprise, password-reset mails per
 # e-mail address and per client address (the page still says "sent" for an address over its
 # limit, so it reveals nothing about accounts).
