@@ -47,6 +47,7 @@ from applications.models import (
     Objection,
     State,
 )
+from applications.signals import case_ended
 from portal.uploads import UploadRefused, inspect_upload, storage_path
 from enterprises.models import Enterprise
 from incentives import facts as fact_readers
@@ -367,6 +368,8 @@ def transition(
                 event=event,
                 to=step.recipients,
             )
+        if source in OPEN_STATES and step.target not in OPEN_STATES:
+            case_ended.send(sender=Application, application_id=application.pk, state=step.target)
     return application
 
 
