@@ -58,6 +58,7 @@ CATALOGUE_ADMIN_MODELS = (
     "dashboard.indexscheme",
     "dashboard.indexdimension",
     "dashboard.indexindicator",
+    "ratings.ratingsettings",
 )
 
 
