@@ -255,6 +255,7 @@ ACTION_LABELS = {
     # Events that are not steps.
     "create": _("Application started"),
     "offer": _("Offered without application"),
+    "offer_withdraw": _("Offer withdrawn by the bureau"),
     "cosign_answer": _("Co-review answered"),
     "objection": _("Objection received"),
 }

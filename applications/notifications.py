@@ -56,6 +56,7 @@ SUBJECTS = {
     ),
     "disburse": gettext_lazy("Payment made for application %(ref)s: %(item)s"),
     "offer": gettext_lazy("A policy can be granted to you without applying: %(item)s"),
+    "offer_withdraw": gettext_lazy("The offer %(ref)s was withdrawn by the bureau: %(item)s"),
     "reminder": gettext_lazy("Deadline approaching for application %(ref)s: %(item)s"),
     "overdue": gettext_lazy("Application %(ref)s is overdue: %(item)s"),
 }

@@ -450,9 +450,12 @@ def _address_hash(address: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 
-def applications_offer(*, on: datetime.date | None = None) -> int:
+def applications_offer(
+    *, on: datetime.date | None = None, enterprise_ids: list[int] | None = None
+) -> int:
     """免申即享: open a case, awaiting the enterprise's confirmation, wherever verified data alone
-    prove eligibility for an item granted without application."""
+    prove eligibility for an item granted without application (only for the enterprises of
+    ``enterprise_ids`` when given: an official list just verified their qualifications)."""
     on = on or clock.today()
     items = IncentiveItem.objects.filter(
         delivery="no_application", support_kind="money"
@@ -460,7 +463,10 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
     opened = 0
     for item in items:
         spec = catalogue_services.item_spec(item=item)
-        for match in item.matches.filter(status=ELIGIBLE).select_related("enterprise"):
+        matches = item.matches.filter(status=ELIGIBLE)
+        if enterprise_ids is not None:
+            matches = matches.filter(enterprise_id__in=enterprise_ids)
+        for match in matches.select_related("enterprise"):
             enterprise = match.enterprise
             verified = Enterprise.objects.prefetch_related(
                 _verified("qualifications"), _verified("yearly_figures")
@@ -509,6 +515,29 @@ def applications_offer(*, on: datetime.date | None = None) -> int:
                 continue  # already offered or applied for this period
             opened += 1
     return opened
+
+
+def offer_withdraw(*, application_id: int, by, reason: str) -> bool:
+    """A bureau takes back a 免申即享 offer the enterprise has not confirmed yet (the list that
+    proved it was withdrawn): the case ends as withdrawn with an event saying who and why, and
+    the enterprise is told. Returns False, changing nothing, once the case has moved on."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update().select_related("item").get(pk=application_id)
+        )
+        if application.state != State.OFFERED:
+            return False
+        application.state = State.WITHDRAWN
+        application.save(update_fields=["state"])
+        event = _event(application, "offer_withdraw", State.OFFERED, State.WITHDRAWN, by, reason)
+        notifications.notify(
+            application=application,
+            action="offer_withdraw",
+            event=event,
+            to=notifications.TO_ENTERPRISE,
+        )
+        # No case_ended: the enterprise never acted on the offer, so there is nothing to rate.
+    return True
 
 
 def _verified(relation: str):
