@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import satisfaction, views
 
 app_name = "dashboard"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("leadership/index/", views.IndexView.as_view(), name="index"),
     path("leadership/index/<int:pk>/", views.IndexDistrictView.as_view(), name="index_district"),
     path("leadership/report/", views.MonthlyReportView.as_view(), name="report"),
+    path("leadership/satisfaction/", satisfaction.SatisfactionView.as_view(), name="satisfaction"),
     path("figures/targets/", views.MyTargetsView.as_view(), name="my_targets"),
     path("figures/targets/<int:pk>/", views.TargetFigureView.as_view(), name="target_figure"),
     path("figures/districts/", views.DistrictListView.as_view(), name="districts"),
