@@ -56,4 +56,10 @@ app.conf.beat_schedule = {
         "task": "incentives.tasks.notify_open_windows",
         "schedule": crontab(hour=7, minute=30),
     },
+    # 好差评: remind heads of poor ratings due for rectification in two working days, and tell
+    # them once one is overdue (each once); before the working day starts.
+    "check-rectifications": {
+        "task": "ratings.tasks.check_rectifications",
+        "schedule": crontab(hour=7, minute=45),
+    },
 }
