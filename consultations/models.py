@@ -53,7 +53,9 @@ class Question(models.Model):
         related_name="+",
     )
     name = models.CharField(_("name"), max_length=40, blank=True, validators=[validate_plain_text])
-    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_mobile])
+    phone = models.CharField(
+        _("mobile phone"), max_length=11, blank=True, validators=[validate_mobile]
+    )
     email = models.EmailField(_("e-mail"), max_length=254, blank=True)
     text = models.TextField(
         _("question"), max_length=QUESTION_MAX_LENGTH, validators=[validate_plain_text]

@@ -41,6 +41,11 @@ app.conf.beat_schedule = {
         "task": "applications.tasks.check_deadlines",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Every working morning: remind bureaus of questions due soon, tell heads of overdue ones.
+    "remind-questions": {
+        "task": "consultations.tasks.remind_questions",
+        "schedule": crontab(hour=8, minute=5),
+    },
     # The outbox: whatever a broker or mail outage left pending is sent again every minute.
     "resend-pending-notifications": {
         "task": "applications.tasks.resend_pending_notifications",

@@ -27,6 +27,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
         NavEntry("portal:bureau_home", _("Bureau workspace"), "briefcase"),
         NavEntry("applications:queue", _("Case queue"), "inboxes"),
         NavEntry("dashboard:my_targets", _("Figures to enter"), "clipboard-data"),
+        NavEntry("consultations:queue", _("Questions"), "chat-left-text"),
         NavEntry("portal:bureau_team", _("Staff of my bureau"), "people", BureauPosition.HEAD),
     ],
     Role.CATALOGUE_ADMIN: [

@@ -17,6 +17,8 @@ from accounts.access import (
     EnterpriseRequiredMixin,
     LeadershipRequiredMixin,
 )
+from consultations import selectors as consultation_selectors
+from enterprises import verification
 from incentives import selectors as incentive_selectors
 from portal import clock, selectors
 from portal.navigation import navigation_for
@@ -55,7 +57,15 @@ class BureauHomeView(BureauStaffRequiredMixin, TemplateView):
     template_name = "portal/bureau_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(bureau=self.request.user.bureau, **kwargs)
+        bureau = self.request.user.bureau
+        return super().get_context_data(
+            bureau=bureau,
+            verifications_pending=verification.claims_to_decide(user=self.request.user)
+            .filter(state="pending")
+            .count(),
+            open_questions=consultation_selectors.bureau_open_count(bureau=bureau),
+            **kwargs,
+        )
 
 
 class BureauTeamView(BureauHeadRequiredMixin, TemplateView):
