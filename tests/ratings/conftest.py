@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from applications import services
-from applications.models import Application
+from applications.models import Application, CaseEvent
+from incentives.models import IncentiveItem
+from organisations.models import Bureau
 from tests.applications.conftest import (  # noqa: F401 - fixtures shared with the case tests
     commit_callbacks_run_at_once,
     head,
@@ -43,3 +45,19 @@ def disburse(application, staff, chief):
 def ended(submitted, reviewer, head):  # noqa: F811 - the imported fixtures
     """The 高企 case, not supported (不予支持): it may be rated."""
     return reject(submitted, reviewer, head)
+
+
+def ended_row(user, *, item_key="ts2019-hitech-new", bureau=None, period="2024", state="rejected"):
+    """An ended case of ``user``'s enterprise made as a row with the events the workflow leaves:
+    the figures tests need many ended cases, and walking each through the workflow would only
+    repeat what the workflow tests prove."""
+    item = IncentiveItem.objects.get(key=item_key)
+    case = Application.objects.create(
+        enterprise=user.enterprise, item=item, period=period, state=state, created_by=user
+    )
+    case.lead_bureaus.add(bureau or Bureau.objects.get(name="市科学技术局", city__name="唐山市"))
+    CaseEvent.objects.create(
+        application=case, action="accept", from_state="submitted", to_state="accepted"
+    )
+    CaseEvent.objects.create(application=case, action="end", from_state="accepted", to_state=state)
+    return case
