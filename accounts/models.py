@@ -116,6 +116,9 @@ class Invitation(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # Sent by a bureau that verified a claim on the enterprise: the account it creates
+    # administers the enterprise.
+    as_administrator = models.BooleanField(_("as the administrator"), default=False)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
     class Meta:

@@ -17,6 +17,12 @@ def enterprise_colleagues(*, enterprise: Enterprise) -> QuerySet[User]:
     return enterprise.users.filter(is_active=True).order_by("username")
 
 
+def enterprise_accounts(*, enterprise: Enterprise) -> QuerySet[User]:
+    """Every account of the enterprise, the deactivated ones last (its administrator may
+    reactivate them)."""
+    return enterprise.users.order_by("-is_active", "username")
+
+
 def bureau_staff(*, bureau: Bureau) -> QuerySet[User]:
     return bureau.staff.order_by("-bureau_position", "username")
 

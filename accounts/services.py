@@ -13,6 +13,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation, Role, User
 from organisations.models import Bureau
@@ -148,6 +149,26 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
             % {"hourly": hourly, "daily": daily},
             code="throttled",
         )
+    return _invitation_send(
+        enterprise=enterprise, by=by, email=email, site_url=site_url, as_administrator=False
+    )
+
+
+@transaction.atomic
+def administrator_invitation_create(
+    *, enterprise: Enterprise, by: User, email: str, site_url: str
+) -> Invitation:
+    """Invite the person a bureau verified to create the enterprise's administrator account.
+    The caller (``enterprises.verification``) has checked that ``by`` may decide the claim."""
+    email = BaseUserManager.normalize_email(email.strip()).lower()
+    return _invitation_send(
+        enterprise=enterprise, by=by, email=email, site_url=site_url, as_administrator=True
+    )
+
+
+def _invitation_send(
+    *, enterprise: Enterprise, by: User, email: str, site_url: str, as_administrator: bool
+) -> Invitation:
     invitation = (
         enterprise.invitations.select_for_update()
         .filter(email=email, accepted_at__isnull=True)
@@ -156,9 +177,10 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
     invitation.token = secrets.token_urlsafe(32)
     invitation.invited_by = by
     invitation.created_at = timezone.now()
+    invitation.as_administrator = as_administrator
     invitation.full_clean()
     if invitation.pk:
-        invitation.save(update_fields=["token", "invited_by", "created_at"])
+        invitation.save(update_fields=["token", "invited_by", "created_at", "as_administrator"])
     else:
         invitation.save()
 
@@ -169,6 +191,7 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
         "url": site_url.rstrip("/")
         + reverse("accounts:invitation_accept", kwargs={"token": invitation.token}),
         "expires_at": invitation.expires_at,
+        "as_administrator": as_administrator,
     }
     email_send(
         subject=_("Invitation to join %(enterprise)s on the incentive portal")
@@ -177,6 +200,36 @@ def invitation_create(*, enterprise: Enterprise, by: User, email: str, site_url:
         to=[email],
     )
     return invitation
+
+
+LAST_ADMINISTRATOR = gettext_lazy(
+    "%(name)s is the enterprise's only active administrator and cannot be deactivated."
+)
+
+
+@transaction.atomic
+def colleague_active_set(
+    *, enterprise: Enterprise, by: User, colleague: User, active: bool
+) -> User:
+    """The enterprise's administrator deactivates a colleague (who can no longer log in, and is
+    told nothing more of the enterprise) or reactivates them. Never oneself, never the last
+    active administrator."""
+    require_enterprise_admin(enterprise=enterprise, by=by)
+    colleague = enterprise.users.select_for_update().get(pk=colleague.pk)
+    if colleague.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    if colleague.is_active == active:
+        return colleague
+    if not active and colleague.is_enterprise_admin:
+        others = enterprise.users.filter(is_active=True, is_enterprise_admin=True).exclude(
+            pk=colleague.pk
+        )
+        if not others.exists():
+            raise ValidationError(LAST_ADMINISTRATOR % {"name": colleague})
+    colleague.is_active = active
+    colleague._history_user = by
+    colleague.save(update_fields=["is_active"])
+    return colleague
 
 
 def password_reset_throttle(*, email: str, client_ip: str | None) -> bool:
@@ -228,7 +281,8 @@ def invitation_check(*, invitation: Invitation) -> None:
 def invitation_accept(
     *, invitation: Invitation, username: str, full_name: str, password: str
 ) -> User:
-    """Create the invited colleague's account (an enterprise user, not its administrator)."""
+    """Create the invited person's account: a colleague (an enterprise user), or the enterprise's
+    administrator when a bureau sent the invitation after verifying a claim."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     invitation_check(invitation=invitation)
     if username_taken(username):
@@ -240,7 +294,7 @@ def invitation_accept(
         full_name=full_name,
         email=invitation.email,
         enterprise=invitation.enterprise,
-        is_enterprise_admin=False,
+        is_enterprise_admin=invitation.as_administrator,
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])

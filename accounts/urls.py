@@ -17,6 +17,11 @@ urlpatterns = [
         name="invitation_create",
     ),
     path(
+        "enterprise/colleagues/<int:pk>/active/",
+        views.ColleagueActiveView.as_view(),
+        name="colleague_active",
+    ),
+    path(
         "enterprise/invitations/<int:pk>/withdraw/",
         views.InvitationRevokeView.as_view(),
         name="invitation_revoke",

@@ -122,6 +122,29 @@ class InvitationCreateView(EnterpriseAdminRequiredMixin, FormView):
         return redirect("enterprises:profile")
 
 
+class ColleagueActiveView(EnterpriseAdminRequiredMixin, View):
+    """The administrator deactivates or reactivates a colleague's account."""
+
+    def post(self, request, pk: int):
+        colleague = get_object_or_404(
+            selectors.enterprise_accounts(enterprise=self.enterprise), pk=pk
+        )
+        active = request.POST.get("active") == "1"
+        try:
+            services.colleague_active_set(
+                enterprise=self.enterprise, by=request.user, colleague=colleague, active=active
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("enterprises:profile")
+        if active:
+            message = _("%(name)s's account is active again.")
+        else:
+            message = _("%(name)s's account is deactivated: it can no longer log in.")
+        messages.success(request, message % {"name": colleague})
+        return redirect("enterprises:profile")
+
+
 class InvitationRevokeView(EnterpriseAdminRequiredMixin, View):
     def post(self, request, pk: int):
         invitation = get_object_or_404(

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.signals import people_to_tell
 from incentives.signals import enterprise_mail_due
 
 
@@ -14,3 +15,4 @@ class ApplicationsConfig(AppConfig):
         from applications import receivers, tasks  # noqa: F401
 
         enterprise_mail_due.connect(receivers.enterprise_mail, dispatch_uid="applications-mail")
+        people_to_tell.connect(receivers.people_notice, dispatch_uid="applications-people")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from applications import casework, ledger
 from applications.models import OPEN_STATES, Application, State
+from enterprises.verification import AWAITING_VERIFICATION
 from incentives import services as catalogue_services
 from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, MISSING_INFORMATION
 from incentives.models import IncentiveItem, PaysOnce
@@ -144,6 +145,8 @@ def sending_problems(application: Application) -> list[str]:
     """Everything that stops the enterprise from sending the case: the submission's problems,
     the contact, and the amount requested where the rule leaves it open."""
     problems = casework.submission_problems(application)
+    if not application.enterprise.is_verified:
+        problems.insert(0, str(AWAITING_VERIFICATION))
     if not application.contact_name.strip():
         problems.append(_("Give the contact person for this application."))
     if not application.contact_phone:

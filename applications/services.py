@@ -48,7 +48,6 @@ from applications.models import (
     State,
 )
 from applications.signals import case_ended
-from portal.uploads import UploadRefused, inspect_upload, storage_path
 from enterprises.models import Enterprise
 from incentives import facts as fact_readers
 from incentives import services as catalogue_services
@@ -56,6 +55,7 @@ from incentives.engine import ELIGIBLE, evaluate_item
 from incentives.models import IncentiveItem, PaysOnce
 from incentives.plans import claim_keys
 from portal import clock
+from portal.uploads import UploadRefused, inspect_upload, storage_path
 
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.yaml"
 

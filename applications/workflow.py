@@ -29,6 +29,8 @@ from applications import casework, ledger
 from applications.casework import ApplicationError
 from applications.models import ACTION_LABELS, Application, CosignRequest, Objection, State
 from applications.notifications import TO_ENTERPRISE, TO_LEAD
+from enterprises.models import AccountStatus
+from enterprises.verification import AWAITING_VERIFICATION
 from incentives import selectors as catalogue_selectors
 from incentives.models import AssignmentRole
 from portal import clock
@@ -116,6 +118,13 @@ def cosign_answered(application: Application) -> str | None:
 def claim_allowed(application: Application) -> str | None:
     """The money invariants: the item serves the enterprise and the ledger has room."""
     return casework.claim_refusal(application)
+
+
+def enterprise_verified(application: Application) -> str | None:
+    """Only an enterprise whose account a bureau verified submits, confirms or is paid."""
+    if application.enterprise.account_status != AccountStatus.VERIFIED:
+        return str(AWAITING_VERIFICATION)
+    return None
 
 
 def not_provincial(application: Application) -> str | None:
@@ -316,7 +325,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.SUBMITTED,
             ENTERPRISE,
             recipients=TO_LEAD,
-            guards=(claim_allowed,),
+            guards=(enterprise_verified, claim_allowed),
             effect=submit_effect,
         ),
         Transition(
@@ -325,7 +334,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.SUBMITTED,
             ENTERPRISE,
             recipients=TO_LEAD,
-            guards=(claim_allowed,),
+            guards=(enterprise_verified, claim_allowed),
             effect=confirm_effect,
         ),
         Transition(
@@ -334,7 +343,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.RESUBMITTED,
             ENTERPRISE,
             recipients=TO_LEAD,
-            guards=(claim_allowed,),
+            guards=(enterprise_verified, claim_allowed),
             effect=_submitted,
         ),
         Transition(
@@ -450,7 +459,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.PUBLICIZED,),
             State.DISBURSED,
             LEAD,
-            guards=(publicity_over, no_pending_objection),
+            guards=(enterprise_verified, publicity_over, no_pending_objection),
             effect=disburse_effect,
         ),
     ]

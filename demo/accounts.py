@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import BureauPosition, Role
-from enterprises.models import Enterprise
+from enterprises.models import AccountStatus, Enterprise
 from organisations.models import Bureau, Region
 
 # Demo data: one enterprise of 唐山 and one account per kind of user. Only for the embedded setup.
@@ -87,7 +87,13 @@ def demo_load() -> list[dict[str, Any]]:
     district = Region.objects.get(name=DEMO_ENTERPRISE["district"], parent=city)
     enterprise, _ = Enterprise.objects.update_or_create(
         credit_code=DEMO_ENTERPRISE["credit_code"],
-        defaults={"name": DEMO_ENTERPRISE["name"], "city": city, "district": district},
+        defaults={
+            "name": DEMO_ENTERPRISE["name"],
+            "city": city,
+            "district": district,
+            # The demo company's accounts act at once, as if the bureau had verified them.
+            "account_status": AccountStatus.VERIFIED,
+        },
     )
     bureau = Bureau.objects.get(city__name=DEMO_BUREAU[0], name=DEMO_BUREAU[1])
     accounts = []

@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from demo.accounts import DEMO_ENTERPRISE
 from demo.profiles import Plan, ProfileGenerator, demo_account_plan
-from enterprises.models import Enterprise, Qualification, YearlyFigures
+from enterprises.models import AccountStatus, Enterprise, Qualification, YearlyFigures
 from organisations.models import Region
 from portal import clock
 
@@ -117,7 +117,8 @@ def _enterprises_sync(plans: list[Plan]) -> dict[str, int]:
     for plan in plans:
         obj = existing.get(plan.enterprise["credit_code"])
         if obj is None:
-            new.append(Enterprise(**plan.enterprise))
+            # Imported, not registered: nobody acts for it until someone claims it.
+            new.append(Enterprise(**plan.enterprise, account_status=AccountStatus.UNCLAIMED))
         elif _assign(obj, plan.enterprise):
             changed.append(obj)
     _save(Enterprise, new, changed, fields=ENTERPRISE_FIELDS)

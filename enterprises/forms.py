@@ -13,6 +13,7 @@ from enterprises.models import Enterprise, Qualification, YearlyFigures
 from organisations import selectors as organisation_selectors
 from organisations.models import Region
 from portal import clock
+from portal.uploads import AttachmentField
 from portal.validators import (
     normalise_code,
     validate_credit_code,
@@ -183,3 +184,130 @@ class YearlyFiguresForm(forms.ModelForm):
         if self.enterprise.yearly_figures.filter(year=year).exclude(pk=self.instance.pk).exists():
             raise services.figures_year_taken_error(year).error_dict["year"][0]
         return year
+
+
+# What proves a person acts for a company: scans or photos, not office documents.
+PROOF_KINDS = {"pdf", "jpg", "png"}
+
+
+class ProofField(AttachmentField):
+    """The 营业执照 or the 授权委托书: a PDF or an image, recognised by its content."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs["accept"] = ".pdf,.jpg,.jpeg,.png"
+        return attrs
+
+    def clean(self, data, initial=None):
+        cleaned = super().clean(data, initial)
+        if cleaned and cleaned.inspected.kind not in PROOF_KINDS:
+            raise ValidationError(
+                _("Upload a PDF, JPG or PNG scan or photo; this file is %(kind)s.")
+                % {"kind": cleaned.inspected.kind.upper()},
+                code="kind",
+            )
+        return cleaned
+
+
+def licence_field() -> ProofField:
+    return ProofField(
+        label=_("Business licence (营业执照)"),
+        help_text=_("A scan or photo of the whole licence, PDF, JPG or PNG."),
+    )
+
+
+def authorisation_field() -> ProofField:
+    return ProofField(
+        label=_("Letter of authorisation (授权委托书)"),
+        help_text=_(
+            "Signed by the legal representative and stamped with the company seal, naming you "
+            "as the person who acts for the enterprise on the portal."
+        ),
+    )
+
+
+def statement_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        max_length=2000,
+        required=False,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        **kwargs,
+    )
+
+
+class VerificationRequestForm(forms.Form):
+    """The administrator of an enterprise awaiting verification sends its proofs."""
+
+    licence = licence_field()
+    authorisation = authorisation_field()
+    statement = statement_field(label=_("Note to the bureau (optional)"))
+
+
+class ClaimForm(forms.Form):
+    """Someone claims an enterprise that is on the portal (with or without an account)."""
+
+    credit_code = PlainCodeField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        validators=[validate_credit_code],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    company_name = forms.CharField(
+        label=_("Enterprise name"),
+        max_length=200,
+        validators=[validate_plain_text],
+        help_text=_("As printed on the business licence."),
+    )
+    claimant_name = forms.CharField(
+        label=_("Your full name"), max_length=100, validators=[validate_plain_text]
+    )
+    claimant_mobile = MobileField(
+        label=_("Mobile"),
+        max_length=20,
+        validators=[validate_mobile],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    claimant_email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The bureau's decision and, if approved, the link to create the account."),
+    )
+    licence = licence_field()
+    authorisation = authorisation_field()
+    statement = statement_field(
+        label=_("Why you claim it"),
+        help_text=_(
+            "For instance: the company never registered here; or someone else registered it "
+            "without its authorisation."
+        ),
+    )
+
+
+class ClaimDecisionForm(forms.Form):
+    """The verifying bureau approves or refuses, with a reason when it refuses."""
+
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to refuse)"),
+        max_length=1000,
+        required=False,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    deactivate_holders = forms.BooleanField(
+        label=_("Also close the accounts that hold the enterprise now"),
+        required=False,
+        initial=True,
+        help_text=_("Only for a dispute: they lose the administration either way."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why, so the person can put it right."))
+        return cleaned

@@ -26,9 +26,12 @@ from organisations.models import Region
 from portal.validators import normalise_code
 
 # Shown by the form (early, beside the field) and by the service (the rule itself).
+# Said alike whether the code has an account or was imported from a list: it never tells who,
+# if anyone, holds the enterprise. Shown by the form (early) and by the service (the rule).
 CREDIT_CODE_TAKEN = gettext_lazy(
-    "An enterprise with this credit code is already registered. Only one account administrator "
-    "registers an enterprise; ask them to invite you from the enterprise's profile page."
+    "An enterprise with this credit code is already on the portal. If you act for it, file a "
+    "claim with its business licence and letter of authorisation: the bureau checks them and "
+    "tells you by e-mail."
 )
 
 

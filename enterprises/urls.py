@@ -6,6 +6,19 @@ app_name = "enterprises"
 
 urlpatterns = [
     path("register/", views.RegisterView.as_view(), name="register"),
+    path("claim/", views.ClaimView.as_view(), name="claim"),
+    path("enterprise/verification/", views.VerificationView.as_view(), name="verification"),
+    path("bureau/verifications/", views.VerificationQueueView.as_view(), name="verification_queue"),
+    path(
+        "bureau/verifications/<int:pk>/",
+        views.VerificationDetailView.as_view(),
+        name="verification_detail",
+    ),
+    path(
+        "verifications/<int:pk>/<slug:which>/",
+        views.VerificationFileView.as_view(),
+        name="verification_file",
+    ),
     path("enterprise/profile/", views.ProfileView.as_view(), name="profile"),
     path("enterprise/profile/history/", views.ProfileHistoryView.as_view(), name="history"),
     path(

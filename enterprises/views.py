@@ -1,24 +1,31 @@
 """Pages of the 一企一档: registration and the profile. Every object is looked up through the
 user's own enterprise, so another enterprise's id is simply not found."""
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import selectors as account_selectors
 from accounts.access import (
+    BureauStaffRequiredMixin,
     EnterpriseAdminRequiredMixin,
     EnterpriseRequiredMixin,
     refuse_unless_enterprise_admin,
 )
-from enterprises import forms, selectors, services
+from enterprises import forms, selectors, services, verification
+from enterprises.models import AccountClaim
+from portal import uploads
 from portal.errors import add_service_errors
 
 
@@ -50,12 +57,17 @@ class RegisterView(FormView):
         messages.success(
             self.request,
             _(
-                "%(enterprise)s is registered. Complete its profile so the portal can tell you "
-                "which policies it qualifies for."
+                "%(enterprise)s is registered. Send the business licence and the letter of "
+                "authorisation for the bureau to verify your account; meanwhile complete the "
+                "profile so the portal can tell you which policies it qualifies for."
             )
             % {"enterprise": user.enterprise.name},
         )
-        return redirect("enterprises:profile")
+        return redirect("enterprises:verification")
+
+    def form_invalid(self, form):
+        taken = any(e.code == "taken" for e in form.errors.as_data().get("credit_code", []))
+        return self.render_to_response(self.get_context_data(form=form, code_taken=taken))
 
 
 class ProfileView(EnterpriseRequiredMixin, TemplateView):
@@ -72,7 +84,7 @@ class ProfileView(EnterpriseRequiredMixin, TemplateView):
             "can_edit": user.is_enterprise_admin,
             "qualifications": selectors.enterprise_qualifications(enterprise=enterprise),
             "figures": selectors.enterprise_yearly_figures(enterprise=enterprise),
-            "colleagues": account_selectors.enterprise_colleagues(enterprise=enterprise),
+            "colleagues": account_selectors.enterprise_accounts(enterprise=enterprise),
             "recent_changes": selectors.enterprise_profile_history(enterprise=enterprise)[:5],
         }
         if user.is_enterprise_admin:
@@ -245,3 +257,185 @@ class YearlyFiguresDeleteView(_ProfileRowDeleteView):
         services.yearly_figures_delete(
             enterprise=self.enterprise, by=self.request.user, figures=obj
         )
+
+
+# --- Who acts for the enterprise: verification, claims and disputes (enterprises.verification)
+
+
+class VerificationView(EnterpriseRequiredMixin, FormView):
+    """The enterprise's account status; its administrator sends the 营业执照 and 授权委托书 while
+    it awaits verification (again after a refusal)."""
+
+    template_name = "enterprises/verification.html"
+    form_class = forms.VerificationRequestForm
+
+    @cached_property
+    def enterprise(self):
+        return self.request.user.enterprise
+
+    def get_context_data(self, **kwargs):
+        claims = self.enterprise.account_claims.filter(kind="registration").select_related(
+            "decided_by"
+        )
+        pending = any(c.state == "pending" for c in claims)
+        return super().get_context_data(
+            enterprise=self.enterprise,
+            claims=claims,
+            pending=pending,
+            can_send=(
+                self.request.user.is_enterprise_admin
+                and not self.enterprise.is_verified
+                and not pending
+            ),
+            bureaus=verification.verifying_bureaus(enterprise=self.enterprise),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        refuse_unless_enterprise_admin(self.request.user)
+        try:
+            verification.registration_verification_request(
+                enterprise=self.enterprise,
+                by=self.request.user,
+                licence=form.cleaned_data["licence"],
+                authorisation=form.cleaned_data["authorisation"],
+                statement=form.cleaned_data["statement"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Sent to the bureau. You will be told in your inbox and by e-mail when it decides."),
+        )
+        return redirect("enterprises:verification")
+
+
+class ClaimView(FormView):
+    """Claim an enterprise on the portal: one imported from an official list that has no
+    account, or one someone else registered (a dispute). Filed without an account."""
+
+    template_name = "enterprises/claim.html"
+    form_class = forms.ClaimForm
+
+    def get_initial(self):
+        return {"credit_code": self.request.GET.get("code", "")[:40]}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            claim = verification.claim_file(
+                credit_code=data["credit_code"],
+                company_name=data["company_name"],
+                claimant_name=data["claimant_name"],
+                claimant_mobile=data["claimant_mobile"],
+                claimant_email=data["claimant_email"],
+                licence=data["licence"],
+                authorisation=data["authorisation"],
+                statement=data["statement"],
+                client=get_client_ip_address(self.request) or "unknown",
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        return render(
+            self.request,
+            "enterprises/claim_filed.html",
+            {
+                "email": claim.claimant_email,
+                "bureaus": verification.verifying_bureaus(enterprise=claim.enterprise),
+            },
+        )
+
+
+class VerificationQueueView(BureauStaffRequiredMixin, TemplateView):
+    """The requests to verify who acts for the city's enterprises, pending first."""
+
+    template_name = "enterprises/verification_queue.html"
+
+    def get_context_data(self, **kwargs):
+        claims = verification.claims_to_decide(user=self.request.user)
+        show = self.request.GET.get("show", "pending")
+        if show != "all":
+            show = "pending"
+            claims = claims.filter(state="pending")
+        page = Paginator(claims.order_by("-state", "created_at"), 30).get_page(
+            self.request.GET.get("page")
+        )
+        return super().get_context_data(
+            page=page,
+            show=show,
+            verifies=bool(self.request.user.bureau.verifies_enterprises),
+            **kwargs,
+        )
+
+
+class VerificationDetailView(BureauStaffRequiredMixin, FormView):
+    """One request beside the registry: the enterprise as the portal knows it, the official
+    list that proves the company, the accounts that hold it, the two documents; the decision."""
+
+    template_name = "enterprises/verification_detail.html"
+    form_class = forms.ClaimDecisionForm
+
+    @cached_property
+    def claim(self):
+        return get_object_or_404(
+            verification.claims_to_decide(user=self.request.user), pk=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        enterprise = self.claim.enterprise
+        return super().get_context_data(
+            claim=self.claim,
+            enterprise=enterprise,
+            holders=enterprise.users.order_by("-is_active", "username"),
+            others=enterprise.account_claims.exclude(pk=self.claim.pk).select_related("decided_by"),
+            name_differs=self.claim.company_name.strip() != enterprise.name.strip(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if data["decision"] == form.APPROVE:
+                verification.claim_approve(
+                    claim=self.claim,
+                    by=self.request.user,
+                    site_url=self.request.build_absolute_uri("/"),
+                    deactivate_holders=data["deactivate_holders"],
+                )
+                messages.success(self.request, _("Approved; those concerned are told."))
+            else:
+                verification.claim_refuse(
+                    claim=self.claim, by=self.request.user, reason=data["reason"]
+                )
+                messages.success(self.request, _("Refused; the person is told why."))
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("enterprises:verification_queue")
+
+
+class VerificationFileView(LoginRequiredMixin, View):
+    """The 营业执照 or 授权委托书 of a request: for the deciding bureau, and for the registering
+    enterprise's administrator (its own documents)."""
+
+    def get(self, request, pk: int, which: str):
+        if which not in ("licence", "authorisation"):
+            raise Http404
+        claim = get_object_or_404(
+            AccountClaim.objects.filter(verification.claim_files_visible(user=request.user)),
+            pk=pk,
+        )
+        stored = getattr(claim, which)
+        name = getattr(claim, f"{which}_name") or stored.name.rsplit("/", 1)[-1]
+        extension = stored.name.rsplit(".", 1)[-1].lower()
+        response = FileResponse(
+            stored.open("rb"),
+            # Only an image opens in the page; anything else is downloaded.
+            as_attachment=not (request.GET.get("inline") == "1" and extension in ("jpg", "png")),
+            filename=name,
+            content_type=uploads.CONTENT_TYPES.get(extension, "application/octet-stream"),
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -91,6 +91,15 @@ class Bureau(models.Model):
         help_text=_("As the documents write it, e.g. 市科学技术局."),
         validators=[validate_plain_text],
     )
+    # Whose staff verify the people who act for the city's enterprises (营业执照, 授权委托书).
+    verifies_enterprises = models.BooleanField(
+        _("verifies enterprise accounts"),
+        default=False,
+        help_text=_(
+            "Its staff check the business licence and letter of authorisation of those who "
+            "register or claim an enterprise of the city."
+        ),
+    )
     email = models.EmailField(_("mailbox"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)

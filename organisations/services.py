@@ -31,11 +31,14 @@ def organisations_load(*, path: Path = DATA_FILE) -> dict[str, int]:
             for district in city_data.get("districts", []):
                 region(district["name"], Region.Level.DISTRICT, city, district.get("code", ""))
             for bureau_data in city_data.get("bureaus", []):
-                bureau, _ = Bureau.objects.update_or_create(
+                # Contacts and duties are the file's only for a new bureau: afterwards its head
+                # and the admins keep them, and a reload must not undo their edits.
+                bureau, _ = Bureau.objects.get_or_create(
                     city=city,
                     name=bureau_data["name"],
                     defaults={
-                        key: bureau_data.get(key, "") for key in ("email", "phone", "address")
+                        **{key: bureau_data.get(key, "") for key in ("email", "phone", "address")},
+                        "verifies_enterprises": bureau_data.get("verifies_enterprises", False),
                     },
                 )
                 counts["bureaus"] += 1

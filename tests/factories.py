@@ -17,7 +17,7 @@ import itertools
 from accounts import services as account_services
 from accounts.models import BureauPosition, Role, User
 from enterprises import services as enterprise_services
-from enterprises.models import Enterprise, FactSource, Qualification, YearlyFigures
+from enterprises.models import AccountStatus, Enterprise, FactSource, Qualification, YearlyFigures
 from organisations.models import Bureau, Region
 from portal.validators import credit_code_check_character, org_code_check_character
 
@@ -52,13 +52,16 @@ def enterprise_admin(
     password: str = PASSWORD,
     full_name: str = "",
     email: str = "",
+    verified: bool = True,
     **profile,
 ) -> User:
     """Register an enterprise as its first account does on the registration page, and return that
     account (the enterprise's administrator; ``.enterprise`` is the enterprise, ``.raw_password``
-    its password). The district defaults to the city's first; ``kind`` is the credit code's
-    first two characters (``INSTITUTION`` for a 事业单位). Basic profile data (industry, scale,
-    employees …) given as keywords is then saved by ``profile_update``."""
+    its password). Unless ``verified=False`` a bureau is taken to have verified the account, as
+    for every enterprise that acts on the portal. The district defaults to the city's first;
+    ``kind`` is the credit code's first two characters (``INSTITUTION`` for a 事业单位). Basic
+    profile data (industry, scale, employees …) given as keywords is then saved by
+    ``profile_update``."""
     n = next(SERIAL)
     region = _city(city)
     if district is None:  # the city's first district with a code of its own
@@ -81,6 +84,11 @@ def enterprise_admin(
         password=password,
     )
     user.raw_password = password
+    if verified:
+        Enterprise.objects.filter(pk=user.enterprise_id).update(
+            account_status=AccountStatus.VERIFIED
+        )
+        user.enterprise.account_status = AccountStatus.VERIFIED
     if profile:
         profile_update(user.enterprise, by=user, **profile)
     return user

@@ -7,7 +7,7 @@ from django.utils.html import escape
 
 from accounts.models import Role, User
 from enterprises import services as enterprise_services
-from enterprises.models import Enterprise
+from enterprises.models import AccountStatus, Enterprise
 from organisations.models import Region
 from tests.enterprises.helpers import credit_code, recomputed_enterprises, with_wrong_character
 
@@ -46,8 +46,10 @@ def test_registration_creates_the_enterprise_and_its_admin_and_logs_in(
         response = register(client, form_data)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("enterprises:profile")
+    # Next: the documents for the bureau to verify the account.
+    assert response["Location"] == reverse("enterprises:verification")
     enterprise = Enterprise.objects.get(credit_code=form_data["credit_code"])
+    assert enterprise.account_status == AccountStatus.AWAITING
     assert (enterprise.name, enterprise.city, enterprise.district) == (
         "唐山注册测试科技有限公司",
         *tangshan,

@@ -22,6 +22,12 @@ NOT_FACTS = {
         "district",
         "created_at",
         "source",  # where the values came from, not a value
+        # who acts for it (account verification) and what proves the company: not facts
+        "account_status",
+        "verified_at",
+        "verified_by",
+        "proven_by",
+        "proven_at",
     },
     YearlyFigures: {"id", "enterprise", "year", "source"},
 }
