@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications.models import CaseEvent
-from enterprises.models import Enterprise, Qualification, YearlyFigures
+from enterprises.models import AccountClaim, Enterprise, Qualification, YearlyFigures
 from incentives.models import (
     Assignment,
     AwardRule,
@@ -52,6 +52,8 @@ CATALOGUE_MODELS = (
     ChangeProposal,
 )
 PROFILE_MODELS = (Enterprise, Qualification, YearlyFigures)
+# Who acts for an enterprise: registrations verified, claims and disputes decided.
+ACCOUNT_MODELS = (AccountClaim,)
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -87,6 +89,10 @@ def audit_rows(
     ]
     sources += [
         _history_rows(model, start, end, names, _("profile change")) for model in PROFILE_MODELS
+    ]
+    sources += [
+        _history_rows(model, start, end, names, _("account verification"))
+        for model in ACCOUNT_MODELS
     ]
     return heapq.merge(*sources, key=lambda row: row.when)
 
@@ -258,6 +264,11 @@ def _describe(record, names: "_Names") -> str:
         return f"{names.of(Enterprise, record.enterprise_id)} · {kind}"
     if model is YearlyFigures:
         return f"{names.of(Enterprise, record.enterprise_id)} · {record.year}"
+    if model is AccountClaim:
+        return (
+            f"{names.of(Enterprise, record.enterprise_id)} · {record.get_kind_display()} · "
+            f"{record.claimant_name} · {record.get_state_display()}"
+        )
     return ""
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import BureauPosition, Invitation, Role, User
 from applications import sending, workflow
+from audit.log import audit_rows
 from applications import services as case_services
 from applications.casework import ApplicationError
 from applications.models import Notification, State
@@ -334,6 +335,9 @@ def test_a_dispute_transfers_the_administration_and_tells_both_sides(
     claim.refresh_from_db()
     assert claim.holders_deactivated and claim.decided_by == verifier
     assert claim.history.count() == 2  # filed, decided: in the audit trail
+    logged = [row for row in audit_rows() if newcomer.enterprise.name in row.object]
+    claims = [row for row in logged if "赵认领" in row.object]  # filed, then decided
+    assert len(claims) == 2 and claims[-1].who == str(verifier)
 
 
 def test_a_refused_dispute_leaves_the_holder_as_it_was(newcomer, verifier):
