@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from accounts.models import BureauPosition, Invitation, Role, User
 from applications import sending, workflow
-from audit.log import audit_rows
 from applications import services as case_services
 from applications.casework import ApplicationError
 from applications.models import Notification, State
+from audit.log import audit_rows
 from enterprises import services
 from enterprises.models import AccountClaim, AccountStatus, Enterprise
 from enterprises.verification import AWAITING_VERIFICATION
