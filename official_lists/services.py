@@ -314,12 +314,10 @@ def list_confirm(*, list_id: int, by: User, apply_anyway: Collection[int] = ()) 
         for row in rows:
             if row.outcome == Outcome.NAME_MISMATCH:
                 row.apply_anyway = row.applied
-        ListRow.objects.bulk_update(
-            rows,
-            ["outcome", "reason", "enterprise", "expires_on", "apply_anyway", "applied",
-             "qualification", "qualification_created", "previous", "enterprise_created"],
-            batch_size=BATCH,
-        )  # fmt: skip
+        # The rows are written again whole: an UPDATE of thousands of rows by CASE … WHEN (what
+        # bulk_update writes) grows with the square of the batch; DELETE and COPY-like INSERT not.
+        official_list.rows.all().delete()
+        ListRow.objects.bulk_create(rows, batch_size=BATCH)
         official_list.state = ListState.CONFIRMED
         official_list.confirmed_by = by
         official_list.confirmed_at = now
@@ -389,8 +387,12 @@ def list_effects(*, list_id: int) -> int:
         enterprises_recompute(enterprise_ids=ids)
         opened = 0
         if official_list.state == ListState.CONFIRMED:
+            # Only an enterprise with an account can be offered a case (applications_offer
+            # skips the others): the unclaimed profiles are left out before, not one by one.
             applied = list(
-                official_list.rows.filter(applied=True).values_list("enterprise_id", flat=True)
+                Enterprise.objects.filter(pk__in=ids, users__isnull=False)
+                .distinct()
+                .values_list("pk", flat=True)
             )
             # The offers this run opens are those that did not exist before it.
             before = set(
@@ -520,17 +522,18 @@ def _undo(official_list: OfficialList, *, by: User, reason: str, left_over: dict
         enterprise_services.company_proof_withdraw(
             enterprise=Enterprise(pk=enterprise_id), source=source
         )
-    for row in rows:
-        if not (row.enterprise_created and row.enterprise_id):
-            continue
-        enterprise = row.enterprise
-        if (
-            enterprise.users.exists()
-            or enterprise.qualifications.exists()
-            or enterprise.yearly_figures.exists()
-            or enterprise.applications.exists()
-            or enterprise.account_claims.exists()
-        ):
+    created = {row.enterprise_id: row.enterprise for row in rows if row.enterprise_created}
+    created.pop(None, None)
+    # Profiles something else now refers to stay (a claimant's account, their own data, a case).
+    used = set()
+    for relation in ("users", "qualifications", "yearly_figures", "applications", "account_claims"):
+        used |= set(
+            Enterprise.objects.filter(pk__in=created, **{f"{relation}__isnull": False}).values_list(
+                "pk", flat=True
+            )
+        )
+    for enterprise_id, enterprise in created.items():
+        if enterprise_id in used:
             left_over["enterprises"].append(enterprise.credit_code)
             continue
         try:
