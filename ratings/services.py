@@ -63,7 +63,8 @@ def _mails(users: list[User]) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    return (text or "").strip()
+    """Stripped, with the browser's line breaks (CR LF) stored as LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def rating_give(
