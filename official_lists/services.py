@@ -16,7 +16,6 @@ from collections.abc import Collection
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
@@ -151,6 +150,7 @@ def list_upload(*, by: User, title: str, batch: str, upload) -> OfficialList:
 
 
 def _snapshot(qualification: Qualification) -> dict:
+    """The fields a list changes, as JSON (kept on the row, to undo it)."""
     values = {}
     for name in RESTORED:
         value = getattr(qualification, name if name != "verified_by" else "verified_by_id")
@@ -161,6 +161,130 @@ def _snapshot(qualification: Qualification) -> dict:
 def _recognition(held: list[Qualification], row: ListRow) -> str:
     earlier = any(q.recognized_on < row.recognized_on for q in held)
     return Recognition.RENEWAL if earlier else Recognition.NEW
+
+
+def _create_unclaimed(rows: list[ListRow], *, by: User) -> int:
+    """Unclaimed profiles for the new enterprises (through the enterprises' service); a row whose
+    enterprise cannot be created becomes invalid with the reason. Returns how many were made."""
+    created: dict[str, Enterprise] = {}
+    regions = judging.Regions()
+    for row in rows:
+        if row.outcome != Outcome.NEW_ENTERPRISE:
+            continue
+        if row.credit_code in created:
+            row.enterprise = created[row.credit_code]
+            continue
+        home = regions.home(row.credit_code)
+        try:
+            with transaction.atomic():
+                row.enterprise = enterprise_services.enterprise_create_unclaimed(
+                    credit_code=row.credit_code,
+                    name=row.name,
+                    city=home.city,
+                    district=home.district,
+                    by=by,
+                )
+        except (ValidationError, IntegrityError) as error:
+            row.outcome = Outcome.INVALID
+            row.reason = _("The enterprise could not be created: %(error)s") % {
+                "error": "；".join(getattr(error, "messages", [str(error)]))
+            }
+            continue
+        row.enterprise_created = True
+        created[row.credit_code] = row.enterprise
+    return len(created)
+
+
+def _refuse(row: ListRow, reason: str) -> None:
+    row.outcome, row.reason = Outcome.INVALID, reason
+
+
+def _take_over(qualification: Qualification, row: ListRow, mine: list[Qualification]) -> bool:
+    """Give a recorded qualification the list's values (the list is the official source); False,
+    changing nothing, where that would make it the twin of another of the enterprise's rows."""
+    level = row.level or qualification.level
+    if any(
+        q is not qualification and (q.level, q.recognized_on) == (level, row.recognized_on)
+        for q in mine
+    ):
+        return False
+    row.previous = _snapshot(qualification)
+    kept = qualification.expires_on
+    qualification.recognized_on = row.recognized_on
+    qualification.level = level
+    qualification.certificate_number = row.certificate_number or qualification.certificate_number
+    qualification.expires_on = row.expires_on or (
+        kept if kept and kept >= row.recognized_on else None
+    )
+    return True
+
+
+def _verify(rows: list[ListRow], *, by: User, source: str) -> tuple[int, int]:
+    """Create, or mark verified, the qualification each row names, with the list as its source
+    (who, when, which 批次). Returns (created, marked verified)."""
+    now = timezone.now()
+    held: dict[tuple[int, str], list[Qualification]] = {}
+    for qualification in Qualification.objects.select_for_update().filter(
+        enterprise_id__in={row.enterprise.pk for row in rows}
+    ):
+        held.setdefault((qualification.enterprise_id, qualification.kind), []).append(qualification)
+    new: list[tuple[ListRow, Qualification]] = []
+    changed: dict[int, Qualification] = {}
+    for row in rows:
+        mine = held.setdefault((row.enterprise.pk, row.kind), [])
+        qualification = judging.same_recognition(mine, row)
+        if qualification is None:
+            qualification = Qualification(
+                enterprise=row.enterprise,
+                kind=row.kind,
+                level=row.level,
+                recognition=_recognition(mine, row),
+                certificate_number=row.certificate_number,
+                recognized_on=row.recognized_on,
+                expires_on=row.expires_on,
+            )
+            mine.append(qualification)
+            new.append((row, qualification))
+            row.qualification_created = True
+        elif qualification.pk is None or qualification.pk in changed:
+            _refuse(row, _("Another row of the list already names this qualification."))
+            continue
+        elif _take_over(qualification, row, mine):
+            changed[qualification.pk] = qualification
+        else:
+            _refuse(
+                row,
+                _(
+                    "The profile would hold this qualification twice; the enterprise should "
+                    "delete the wrong one first."
+                ),
+            )
+            continue
+        qualification.source = FactSource.VERIFIED
+        qualification.verified_by = by
+        qualification.verified_at = now
+        qualification.verified_source = source
+        # The database holds the constraints; checking them here would cost a query a row.
+        qualification.full_clean(
+            exclude=["enterprise"], validate_unique=False, validate_constraints=False
+        )
+        row.qualification = qualification
+        row.applied = True
+    if new:
+        saved = bulk_create_with_history(
+            [q for _row, q in new], Qualification, batch_size=BATCH, default_user=by
+        )
+        for (row, _unsaved), qualification in zip(new, saved, strict=True):
+            row.qualification = qualification
+    if changed:
+        bulk_update_with_history(
+            list(changed.values()),
+            Qualification,
+            [name for name in RESTORED if name != "recognition"],
+            batch_size=BATCH,
+            default_user=by,
+        )
+    return len(new), len(changed)
 
 
 def list_confirm(*, list_id: int, by: User, apply_anyway: Collection[int] = ()) -> OfficialList:
@@ -181,152 +305,36 @@ def list_confirm(*, list_id: int, by: User, apply_anyway: Collection[int] = ()) 
         rows = list(official_list.rows.all())
         judging.judge(rows, city=official_list.city)
         ticked = set(apply_anyway)
-        now = timezone.now()
-        source = official_list.source
         applying = [
             row
             for row in rows
             if row.outcome in (Outcome.MATCHED, Outcome.NEW_ENTERPRISE, Outcome.CONFLICT)
             or (row.outcome == Outcome.NAME_MISMATCH and row.number in ticked)
         ]
-        # New enterprises first (unclaimed profiles, through the enterprises' service).
-        created: dict[str, Enterprise] = {}
-        regions = judging.Regions()
-        for row in applying:
-            if row.outcome != Outcome.NEW_ENTERPRISE:
-                continue
-            if row.credit_code in created:
-                row.enterprise = created[row.credit_code]
-                continue
-            home = regions.home(row.credit_code)
-            try:
-                with transaction.atomic():
-                    row.enterprise = enterprise_services.enterprise_create_unclaimed(
-                        credit_code=row.credit_code,
-                        name=row.name,
-                        city=home.city,
-                        district=home.district,
-                        by=by,
-                    )
-            except (ValidationError, IntegrityError) as error:
-                row.outcome = Outcome.INVALID
-                row.reason = _("The enterprise could not be created: %(error)s") % {
-                    "error": "；".join(getattr(error, "messages", [str(error)]))
-                }
-                continue
-            row.enterprise_created = True
-            created[row.credit_code] = row.enterprise
+        enterprises_created = _create_unclaimed(applying, by=by)
         applying = [row for row in applying if row.enterprise is not None]
-        enterprise_ids = {row.enterprise.pk for row in applying}
-        held: dict[tuple[int, str], list[Qualification]] = {}
-        for qualification in Qualification.objects.select_for_update().filter(
-            enterprise_id__in=enterprise_ids
-        ):
-            held.setdefault((qualification.enterprise_id, qualification.kind), []).append(
-                qualification
-            )
-        new: list[tuple[ListRow, Qualification]] = []
-        changed: dict[int, Qualification] = {}
-        for row in applying:
-            mine = held.setdefault((row.enterprise.pk, row.kind), [])
-            same = judging.same_recognition(mine, row)
-            if same is None:
-                qualification = Qualification(
-                    enterprise=row.enterprise,
-                    kind=row.kind,
-                    level=row.level,
-                    recognition=_recognition(mine, row),
-                    certificate_number=row.certificate_number,
-                    recognized_on=row.recognized_on,
-                    expires_on=row.expires_on,
-                )
-                mine.append(qualification)
-                new.append((row, qualification))
-                row.qualification_created = True
-            else:
-                qualification = same
-                if same.pk in changed:
-                    row.outcome = Outcome.INVALID
-                    row.reason = _("Another row of the list already verified this qualification.")
-                    continue
-                row.previous = _snapshot(same)
-                qualification.recognized_on = row.recognized_on
-                qualification.level = row.level or qualification.level
-                qualification.certificate_number = (
-                    row.certificate_number or qualification.certificate_number
-                )
-                kept = qualification.expires_on
-                qualification.expires_on = row.expires_on or (
-                    kept if kept and kept >= row.recognized_on else None
-                )
-                clash = [
-                    q
-                    for q in mine
-                    if q is not qualification
-                    and (q.level, q.recognized_on) == (qualification.level, row.recognized_on)
-                ]
-                if clash:
-                    for name, value in row.previous.items():  # leave it as it was
-                        setattr(
-                            qualification,
-                            name if name != "verified_by" else "verified_by_id",
-                            value,
-                        )
-                    row.previous = {}
-                    row.outcome = Outcome.INVALID
-                    row.reason = _(
-                        "The profile holds this qualification twice; the enterprise should "
-                        "delete the wrong one first."
-                    )
-                    continue
-                changed[same.pk] = qualification
-            qualification.source = FactSource.VERIFIED
-            qualification.verified_by = by
-            qualification.verified_at = now
-            qualification.verified_source = source
-            # The database holds the constraints; checking them here would cost a query a row.
-            qualification.full_clean(
-                exclude=["enterprise"], validate_unique=False, validate_constraints=False
-            )
-            row.qualification = qualification
-            row.applied = True
-        if new:
-            saved = bulk_create_with_history(
-                [q for _row, q in new], Qualification, batch_size=BATCH, default_user=by
-            )
-            if saved and saved[0].pk is not None:
-                for (row, _unsaved), qualification in zip(new, saved, strict=True):
-                    row.qualification = qualification
-        if changed:
-            bulk_update_with_history(
-                list(changed.values()),
-                Qualification,
-                ["level", "certificate_number", "recognized_on", "expires_on", "source",
-                 "verified_by", "verified_at", "verified_source"],
-                batch_size=BATCH,
-                default_user=by,
-            )  # fmt: skip
-        for enterprise_id in {row.enterprise.pk for row in rows if row.applied}:
+        created, verified = _verify(applying, by=by, source=official_list.source)
+        proven = {row.enterprise.pk for row in rows if row.applied}
+        for enterprise_id in proven:
             # The list names the code and the company: proof of the company, not of a person.
             enterprise_services.company_proof_record(
-                enterprise=Enterprise(pk=enterprise_id), source=source
+                enterprise=Enterprise(pk=enterprise_id), source=official_list.source
             )
         for row in rows:
-            if row.outcome == Outcome.NAME_MISMATCH:
-                row.apply_anyway = row.applied
+            row.apply_anyway = row.outcome == Outcome.NAME_MISMATCH and row.applied
         # The rows are written again whole: an UPDATE of thousands of rows by CASE … WHEN (what
-        # bulk_update writes) grows with the square of the batch; DELETE and COPY-like INSERT not.
+        # bulk_update writes) grows with the square of the batch; DELETE and INSERT do not.
         official_list.rows.all().delete()
         ListRow.objects.bulk_create(rows, batch_size=BATCH)
         official_list.state = ListState.CONFIRMED
         official_list.confirmed_by = by
-        official_list.confirmed_at = now
+        official_list.confirmed_at = timezone.now()
         official_list.counts = judging.counts(rows)
         official_list.applied = {
-            "qualifications_created": len(new),
-            "qualifications_verified": len(changed),
-            "enterprises_created": len(created),
-            "enterprises": len({row.enterprise.pk for row in rows if row.applied}),
+            "qualifications_created": created,
+            "qualifications_verified": verified,
+            "enterprises_created": enterprises_created,
+            "enterprises": len(proven),
             "offers": 0,
         }
         official_list.effects = EffectsState.PENDING
@@ -334,11 +342,12 @@ def list_confirm(*, list_id: int, by: User, apply_anyway: Collection[int] = ()) 
         official_list.save(
             update_fields=["state", "confirmed_by", "confirmed_at", "counts", "applied", "effects"]
         )
-        _after_commit(official_list.pk)
+        after_commit(official_list.pk)
     return official_list
 
 
-def _after_commit(list_id: int) -> None:
+def after_commit(list_id: int) -> None:
+    """Once the transaction commits, queue the list's effects (matches, offers)."""
     # By the task's name: the worker imports tasks, nothing here imports it (see tasks.py).
     transaction.on_commit(functools.partial(_queue_effects, list_id))
 
@@ -374,7 +383,11 @@ def list_effects(*, list_id: int) -> int:
     list touched and, for a confirmed list, open 免申即享 offers for them at once (each offer
     notifies its enterprise through the outbox). Safe to run twice. Returns the offers opened."""
     official_list = OfficialList.objects.filter(pk=list_id).first()
-    if official_list is None or official_list.effects != EffectsState.PENDING:
+    # Pending, or failed before (a retry): anything else has been done already.
+    if official_list is None or official_list.effects not in (
+        EffectsState.PENDING,
+        EffectsState.FAILED,
+    ):
         return 0
     ids = sorted(
         set(
@@ -417,128 +430,3 @@ def list_effects(*, list_id: int) -> int:
         current.effects = EffectsState.DONE
         current.save(update_fields=["applied", "effects"])
     return opened
-
-
-# ---------------------------------------------------------------------------------------------
-# Withdraw
-# ---------------------------------------------------------------------------------------------
-
-
-def _restore(qualification: Qualification, previous: dict) -> None:
-    field_names = {f.name: f for f in Qualification._meta.concrete_fields}
-    for name, value in previous.items():
-        if name == "verified_by":
-            qualification.verified_by_id = value
-        else:
-            setattr(qualification, name, field_names[name].to_python(value))
-
-
-def list_withdraw(*, list_id: int, by: User, reason: str) -> OfficialList:
-    """Undo a list in one transaction: the offers it opened that still await the enterprise are
-    withdrawn (confirmed cases are listed for the bureau, never touched), the qualifications it
-    created are deleted, those it marked verified get their earlier values back, its proof of
-    the companies goes, and the unclaimed profiles it created are deleted unless something else
-    now refers to them (then they are kept and listed). A dry run is simply discarded."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ListError(_("Say why the list is withdrawn."))
-    with transaction.atomic():
-        official_list = (
-            OfficialList.objects.select_for_update()
-            .select_related("bureau", "city")
-            .get(pk=list_id)
-        )
-        refusal = withdraw_refusal(official_list, by)
-        if refusal:
-            raise ListError(refusal)
-        confirmed = official_list.state == ListState.CONFIRMED
-        left_over: dict[str, list] = {"cases": [], "qualifications": [], "enterprises": []}
-        if confirmed:
-            _undo(official_list, by=by, reason=reason, left_over=left_over)
-        official_list.state = ListState.WITHDRAWN
-        official_list.withdrawn_by = by
-        official_list.withdrawn_at = timezone.now()
-        official_list.withdrawal_reason = reason[:2000]
-        official_list.left_over = {k: v for k, v in left_over.items() if v}
-        official_list.effects = EffectsState.PENDING if confirmed else EffectsState.NONE
-        official_list._history_user = by
-        official_list.full_clean(exclude=["file"])
-        official_list.save(
-            update_fields=[
-                "state", "withdrawn_by", "withdrawn_at", "withdrawal_reason", "left_over",
-                "effects",
-            ]
-        )  # fmt: skip
-        if confirmed:
-            _after_commit(official_list.pk)
-    return official_list
-
-
-def _undo(official_list: OfficialList, *, by: User, reason: str, left_over: dict) -> None:
-    source = official_list.source
-    comment = _("The official list “%(list)s” was withdrawn: %(reason)s") % {
-        "list": official_list.source,
-        "reason": reason,
-    }
-    for link in official_list.offers.select_related("application"):
-        if not case_services.offer_withdraw(
-            application_id=link.application_id, by=by, reason=comment
-        ):
-            left_over["cases"].append(link.application.reference)
-    rows = list(
-        official_list.rows.filter(applied=True).select_related("qualification", "enterprise")
-    )
-    qualifications = {
-        q.pk: q
-        for q in Qualification.objects.select_for_update().filter(
-            pk__in=[row.qualification_id for row in rows if row.qualification_id]
-        )
-    }
-    restored = []
-    for row in sorted(rows, key=lambda r: r.number, reverse=True):
-        qualification = qualifications.get(row.qualification_id)
-        ours = (
-            qualification is not None
-            and qualification.source == FactSource.VERIFIED
-            and qualification.verified_source == source
-        )
-        if qualification is not None and not ours:
-            # The enterprise or another list changed it since: theirs now, kept.
-            left_over["qualifications"].append(row.number)
-            continue
-        if qualification is None:
-            continue
-        if row.qualification_created:
-            qualification._history_user = by
-            qualification.delete()
-        else:
-            _restore(qualification, row.previous)
-            restored.append(qualification)
-    if restored:
-        bulk_update_with_history(
-            restored, Qualification, RESTORED, batch_size=BATCH, default_user=by
-        )
-    for enterprise_id in {row.enterprise_id for row in rows if row.enterprise_id}:
-        enterprise_services.company_proof_withdraw(
-            enterprise=Enterprise(pk=enterprise_id), source=source
-        )
-    created = {row.enterprise_id: row.enterprise for row in rows if row.enterprise_created}
-    created.pop(None, None)
-    # Profiles something else now refers to stay (a claimant's account, their own data, a case).
-    used = set()
-    for relation in ("users", "qualifications", "yearly_figures", "applications", "account_claims"):
-        used |= set(
-            Enterprise.objects.filter(pk__in=created, **{f"{relation}__isnull": False}).values_list(
-                "pk", flat=True
-            )
-        )
-    for enterprise_id, enterprise in created.items():
-        if enterprise_id in used:
-            left_over["enterprises"].append(enterprise.credit_code)
-            continue
-        try:
-            with transaction.atomic():
-                enterprise._history_user = by
-                enterprise.delete()
-        except ProtectedError:
-            left_over["enterprises"].append(enterprise.credit_code)

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.access import BureauStaffRequiredMixin
-from official_lists import selectors, services
+from official_lists import selectors, services, withdrawal
 from official_lists.forms import ListUploadForm, ListWithdrawForm
 from official_lists.judging import HITECH_YEARS
 from official_lists.models import ListState, Outcome
@@ -27,7 +27,9 @@ class ListPageMixin(BureauStaffRequiredMixin):
     """A list of the user's city; another city's list is no list at all (404)."""
 
     def get_list(self):
-        return get_object_or_404(selectors.lists_visible_to(user=self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            selectors.lists_visible_to(user=self.request.user), pk=self.kwargs["pk"]
+        )
 
 
 class ListIndexView(BureauStaffRequiredMixin, TemplateView):
@@ -152,7 +154,7 @@ class ListWithdrawView(ListPageMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.list_withdraw(
+            withdrawal.list_withdraw(
                 list_id=self.official_list.pk,
                 by=self.request.user,
                 reason=form.cleaned_data["reason"],

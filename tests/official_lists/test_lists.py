@@ -13,7 +13,7 @@ from accounts.models import BureauPosition, Role
 from applications.models import Application, CaseEvent, Notification, State
 from enterprises.models import AccountStatus, Enterprise, FactSource, Qualification
 from incentives.models import IncentiveItem, Match
-from official_lists import services
+from official_lists import services, withdrawal
 from official_lists.models import ListOffer, ListState, Outcome
 from official_lists.reading import ListError
 from tests import factories
@@ -233,8 +233,8 @@ def test_withdrawing_restores_exactly_the_earlier_state(head, reviewer, hitech_n
     assert _state() != before
     offer = Application.objects.get(enterprise=matched, state=State.OFFERED)
     with pytest.raises(ListError):
-        services.list_withdraw(list_id=listed.pk, by=reviewer, reason="")
-    services.list_withdraw(list_id=listed.pk, by=reviewer, reason="上传了错误的文件")
+        withdrawal.list_withdraw(list_id=listed.pk, by=reviewer, reason="")
+    withdrawal.list_withdraw(list_id=listed.pk, by=reviewer, reason="上传了错误的文件")
     assert _state() == before
     offer.refresh_from_db()
     assert offer.state == State.WITHDRAWN
@@ -257,7 +257,7 @@ def test_a_confirmed_case_and_a_used_profile_are_kept_and_listed(head, hitech_no
     Application.objects.filter(pk=offer.pk).update(state=State.SUBMITTED)  # stands for a confirm
     created = Enterprise.objects.get(credit_code=code)
     factories.figures(created, 2025, by=head_admin_stand_in(created))
-    services.list_withdraw(list_id=listed.pk, by=head, reason="误传")
+    withdrawal.list_withdraw(list_id=listed.pk, by=head, reason="误传")
     listed.refresh_from_db()
     assert listed.left_over["cases"] == [offer.reference]
     assert listed.left_over["enterprises"] == [code]
@@ -281,8 +281,8 @@ def test_a_dry_run_is_discarded_by_its_uploader(reviewer, make_user):
     listed = upload(reviewer, [row(new_code(), "甲公司")])
     someone = make_user(Role.BUREAU, bureau_name="市财政局")
     with pytest.raises(ListError):
-        services.list_withdraw(list_id=listed.pk, by=someone, reason="不对")
-    services.list_withdraw(list_id=listed.pk, by=reviewer, reason="不对")
+        withdrawal.list_withdraw(list_id=listed.pk, by=someone, reason="不对")
+    withdrawal.list_withdraw(list_id=listed.pk, by=reviewer, reason="不对")
     listed.refresh_from_db()
     assert listed.state == ListState.WITHDRAWN and listed.effects == ""
     assert not Enterprise.objects.filter(credit_code=listed.rows.get().credit_code).exists()
@@ -297,3 +297,47 @@ def test_confirm_queues_its_effects_after_commit(
         services.list_confirm(list_id=listed.pk, by=head)
     listed.refresh_from_db()
     assert listed.effects == "pending" and callbacks
+
+
+def test_two_rows_naming_one_certificate_apply_once(head):
+    enterprise = factories.enterprise(name="甲公司")
+    earlier = RECENT - datetime.timedelta(days=400)
+    listed = upload(
+        head,
+        [
+            row(enterprise.credit_code, "甲公司", cert="GR9"),
+            row(enterprise.credit_code, "甲公司", day=earlier, cert="GR9"),
+        ],
+    )
+    services.list_confirm(list_id=listed.pk, by=head)
+    assert enterprise.qualifications.count() == 1
+    assert listed.rows.get(number=3).outcome == Outcome.INVALID
+
+
+def test_a_renewal_after_an_earlier_recognition_is_recorded_as_one(head):
+    enterprise = factories.enterprise(name="甲公司")
+    first = factories.qualification(enterprise, recognized_on=RECENT.replace(year=RECENT.year - 3))
+    listed = upload(head, [row(enterprise.credit_code, "甲公司")])
+    assert listed.rows.get().outcome == Outcome.MATCHED
+    services.list_confirm(list_id=listed.pk, by=head)
+    renewal = enterprise.qualifications.exclude(pk=first.pk).get()
+    assert renewal.recognition == "renewal" and renewal.source == FactSource.VERIFIED
+    first.refresh_from_db()
+    assert first.source == FactSource.DECLARED  # the earlier certificate is left alone
+
+
+def test_effects_that_failed_run_again(head, monkeypatch):
+    listed = upload(head, [row(new_code(), "甲公司")])
+    monkeypatch.setattr(services, "_queue_effects", lambda list_id: None)  # the worker's part
+    services.list_confirm(list_id=listed.pk, by=head)
+    calls = []
+    monkeypatch.setattr(services, "enterprises_recompute", lambda **kw: calls.append(kw) or 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        services.list_effects(list_id=listed.pk)
+    listed.refresh_from_db()
+    assert listed.state == ListState.CONFIRMED and listed.effects == "failed"
+    monkeypatch.setattr(services, "enterprises_recompute", lambda **kw: calls.append(kw))
+    services.list_effects(list_id=listed.pk)
+    listed.refresh_from_db()
+    assert listed.effects == "done" and len(calls) == 2
+    assert services.list_effects(list_id=listed.pk) == 0 and len(calls) == 2  # done is done

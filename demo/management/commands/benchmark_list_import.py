@@ -22,7 +22,7 @@ from accounts.models import BureauPosition, Role, User
 from applications.models import Application
 from enterprises.models import AccountStatus, Enterprise
 from incentives.models import IncentiveItem
-from official_lists import services
+from official_lists import services, withdrawal
 from official_lists.models import ListOffer
 from organisations.models import Bureau, Region
 from portal.validators import credit_code_check_character, org_code_check_character
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--existing", type=float, default=0.7, help="share on the portal")
         parser.add_argument("--invalid", type=int, default=50, help="rows with a bad code")
         parser.add_argument("--accounts", type=int, default=500, help="of the existing ones")
-        parser.add_argument("--seed", type=int, default=None, help="default: a new data set each run")
+        parser.add_argument("--seed", type=int, default=None, help="default: new data each run")
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -144,7 +144,7 @@ class Command(BaseCommand):
         listed.refresh_from_db()
         self.stdout.write(f"Confirmed: {listed.applied}; offers opened {opened}")
         start = time.perf_counter()
-        services.list_withdraw(list_id=listed.pk, by=head, reason="基准测试")
+        withdrawal.list_withdraw(list_id=listed.pk, by=head, reason="基准测试")
         figures["withdraw"] = time.perf_counter() - start
         start = time.perf_counter()
         services.list_effects(list_id=listed.pk)
