@@ -55,7 +55,8 @@ def test_register_fill_profile_and_see_matches_change(browser, live_server, tran
     page.locator("[name=password2]").fill("Haoyuan-2026-xc")
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
-    assert "/enterprise/profile/" in page.url
+    # Registered: next the documents for the bureau to verify the account.
+    assert "/enterprise/verification/" in page.url
 
     page.goto(f"{live_server.url}/enterprise/policies/")
     assert "新认定高新技术企业奖励" not in eligible_section(page)
