@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import BureauPosition, Role
-from enterprises.models import AccountStatus, Enterprise
+from enterprises.models import AccountClaim, AccountStatus, Enterprise
 from organisations.models import Bureau, Region
 
 # Demo data: one enterprise of 唐山 and one account per kind of user. Only for the embedded setup.
@@ -19,6 +21,25 @@ DEMO_ENTERPRISE = {
 
 
 DEMO_BUREAU = ("唐山市", "市科学技术局")
+
+# A company that has just registered: its account awaits the 科技局's verification, with its
+# 营业执照 and 授权委托书 sent (a blank PDF each), so the bureau's demo accounts find one to decide.
+DEMO_NEWCOMER = {
+    "credit_code": "91130203MA0XNC0H49",
+    "name": "唐山新注册精密制造有限公司（演示）",
+    "city": "唐山市",
+    "district": "路北区",
+}
+DEMO_NEWCOMER_ACCOUNT: dict[str, Any] = {
+    "username": "xinqiye",
+    "password": "Xinqiye-demo-2026",
+    "role": Role.ENTERPRISE,
+    "is_enterprise_admin": True,
+    "full_name": "赵新",
+    "email": "xinqiye@example.cn",
+    "mobile": "13903150101",
+}
+BLANK_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
@@ -104,4 +125,39 @@ def demo_load() -> list[dict[str, Any]]:
             **account,
         )
         accounts.append({**account, "user": user})
+    accounts.append(_newcomer_load())
     return accounts
+
+
+def _newcomer_load() -> dict[str, Any]:
+    """The enterprise awaiting verification and its pending request (kept as the bureau left
+    it when the demo is loaded again)."""
+    city = Region.objects.get(name=DEMO_NEWCOMER["city"], level=Region.Level.CITY)
+    enterprise, _ = Enterprise.objects.get_or_create(
+        credit_code=DEMO_NEWCOMER["credit_code"],
+        defaults={
+            "name": DEMO_NEWCOMER["name"],
+            "city": city,
+            "district": Region.objects.get(name=DEMO_NEWCOMER["district"], parent=city),
+            "account_status": AccountStatus.AWAITING,
+        },
+    )
+    user = account_services.user_save(enterprise=enterprise, **DEMO_NEWCOMER_ACCOUNT)
+    if not enterprise.account_claims.exists():
+        AccountClaim.objects.create(
+            enterprise=enterprise,
+            kind=AccountClaim.Kind.REGISTRATION,
+            user=user,
+            claimant_name=user.full_name,
+            claimant_mobile=user.mobile,
+            claimant_email=user.email,
+            company_name=enterprise.name,
+            statement="法定代表人授权赵新管理本企业账户（演示）",
+            licence=default_storage.save("claims/demo/licence.pdf", ContentFile(BLANK_PDF)),
+            licence_name="营业执照.pdf",
+            authorisation=default_storage.save(
+                "claims/demo/authorisation.pdf", ContentFile(BLANK_PDF)
+            ),
+            authorisation_name="授权委托书.pdf",
+        )
+    return {**DEMO_NEWCOMER_ACCOUNT, "user": user}

@@ -24,9 +24,10 @@ def test_loading_twice_creates_nothing_new(db, settings, capsys):
     call_command("load_catalogue")
     call_command("load_demo")
     assert _counts() == first
-    assert first["User"] == 7  # the demo accounts (two catalogue admins: four eyes)
-    # The demo account's enterprise and the drawn ones across 唐山, 廊坊 and 鹤壁.
-    assert first["Enterprise"] == 1 + 240
+    # the demo accounts (two catalogue admins: four eyes; one enterprise awaiting verification)
+    assert first["User"] == 8
+    # The demo accounts' two enterprises and the drawn ones across 唐山, 廊坊 and 鹤壁.
+    assert first["Enterprise"] == 2 + 240
     assert first["Qualification"] > 240
     assert first["YearlyFigures"] > 500
     assert "Demo enterprises: 240 across 唐山市 / 廊坊市 / 鹤壁市" in capsys.readouterr().out
