@@ -37,7 +37,7 @@ from official_lists.models import (
     Outcome,
 )
 from official_lists.reading import ListError, ReadRow, read_list
-from portal import clock
+from portal import clock, uploads
 
 # The qualification's fields a list sets; their earlier values are kept on the row to undo it.
 RESTORED = [
@@ -120,8 +120,12 @@ def list_upload(*, by: User, title: str, batch: str, upload) -> OfficialList:
     refusal = upload_refusal(by)
     if refusal:
         raise ListError(refusal)
-    file_name = (getattr(upload, "name", "") or "list")[-200:]
-    rows = [_row_of(read) for read in read_list(upload, file_name=file_name)]
+    original = getattr(upload, "name", "") or ""
+    rows = [_row_of(read) for read in read_list(upload, file_name=original)]
+    upload.seek(0)
+    workbook = upload.read(4).startswith(uploads.ZIP_SIGNATURE)
+    # Shown and stored under a harmless name (no path, no control or text-direction characters).
+    file_name = uploads.safe_name(original, extension=".xlsx" if workbook else ".csv")
     judging.judge(rows, city=by.bureau.city)
     with transaction.atomic():
         upload.seek(0)

@@ -107,3 +107,15 @@ def test_the_bureau_home_links_to_the_lists(client, reviewer):
         reverse("official_lists:index")
         in client.get(reverse("portal:bureau_home")).content.decode()
     )
+
+
+def test_the_file_keeps_a_harmless_name_and_invalid_rows_show_their_cells(client, reviewer):
+    upload_ = csv_file([row("91130203BADCODE", "坏公司")], name="名单\u202etxt.exe.csv")
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("official_lists:upload"), {"title": "名单", "batch": "1号", "file": upload_}
+    )
+    listed = OfficialList.objects.get()
+    assert "\u202e" not in listed.file_name and listed.file_name.endswith(".csv")
+    page = client.get(response["Location"]).content.decode()
+    assert "91130203BADCODE | 坏公司" in page
