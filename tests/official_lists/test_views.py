@@ -119,3 +119,23 @@ def test_the_file_keeps_a_harmless_name_and_invalid_rows_show_their_cells(client
     assert "\u202e" not in listed.file_name and listed.file_name.endswith(".csv")
     page = client.get(response["Location"]).content.decode()
     assert "91130203BADCODE | 坏公司" in page
+
+
+def test_the_lists_page_in_bounded_queries(client, reviewer, django_assert_max_num_queries):
+    for n in range(4):
+        upload(reviewer, [row(new_code(), f"公司{n}")])
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("official_lists:index"))
+    assert len(page.context["lists"]) == 4
+
+
+def test_the_effects_panel_refreshes_itself_while_pending(client, head):
+    listed = upload(head, [row(new_code(), "甲公司")])
+    OfficialList.objects.filter(pk=listed.pk).update(effects="pending")
+    client.force_login(head)
+    url = reverse("official_lists:detail", args=[listed.pk])
+    panel = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="effects"' in panel and "hx-trigger" in panel and "<html" not in panel
+    OfficialList.objects.filter(pk=listed.pk).update(effects="done")
+    assert "hx-trigger" not in client.get(url, headers={"HX-Request": "true"}).content.decode()
