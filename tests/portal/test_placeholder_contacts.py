@@ -55,3 +55,35 @@ def test_the_api_publishes_no_placeholder_contact(client, db):
     assert data["phone"] == "" and data["email"] == "" and data["address"] == ""
     text = client.get("/api/v1/items/ts2019-hitech-new/").content.decode()
     assert "0315-0000000" not in text and "example.cn" not in text
+
+
+def test_office_hours_are_public_unless_a_placeholder(client, db):
+    """Issue 16: a bureau's office hours show beside its contacts; a placeholder never does."""
+    bureau = Bureau.objects.get(city__name="唐山市", name="市科学技术局")
+    Bureau.objects.filter(pk=bureau.pk).update(office_hours="工作日（示例，上线前更正）")
+    assert "office_hours" in Bureau.objects.get(pk=bureau.pk).placeholder_contacts()
+    for url in ("/policies/ts2019-hitech-new/", f"/bureaus/{bureau.pk}/"):
+        assert "上线前更正" not in client.get(url).content.decode(), url
+    Bureau.objects.filter(pk=bureau.pk).update(office_hours="工作日 8:30–12:00、14:30–17:30")
+    for url in ("/policies/ts2019-hitech-new/", f"/bureaus/{bureau.pk}/"):
+        assert "工作日 8:30–12:00" in client.get(url).content.decode(), url
+
+
+def test_the_head_cannot_save_a_placeholder_contact(client, make_user):
+    """The contacts page refuses what the public pages would hide (issue 16)."""
+    from accounts.models import BureauPosition, Role
+
+    head = make_user(Role.BUREAU, bureau_position=BureauPosition.HEAD)
+    client.force_login(head)
+    response = client.post(
+        "/bureau/contacts/",
+        {"phone": "0315-0000000", "email": "", "address": "", "office_hours": ""},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["phone"]
+    assert Bureau.objects.get(pk=head.bureau_id).phone == "0315-0000000"  # the seed's, untouched
+    response = client.post(
+        "/bureau/contacts/",
+        {"phone": "0315-2801234", "email": "", "address": "", "office_hours": ""},
+    )
+    assert response.status_code == 302
+    assert not Bureau.objects.get(pk=head.bureau_id).placeholder_contacts()
