@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications.models import CaseEvent
+from applications.models import Application, CaseEvent
 from enterprises.models import AccountClaim, Enterprise, Qualification, YearlyFigures
 from incentives.models import (
     Assignment,
@@ -38,6 +38,7 @@ from incentives.models import (
 from organisations.models import Bureau, Region
 from portal import workbooks
 from portal.history import field_changes, local_time
+from ratings.models import Rating, RatingSettings, Rectification
 
 CATALOGUE_MODELS = (
     PolicyDocument,
@@ -54,6 +55,8 @@ CATALOGUE_MODELS = (
 PROFILE_MODELS = (Enterprise, Qualification, YearlyFigures)
 # Who acts for an enterprise: registrations verified, claims and disputes decided.
 ACCOUNT_MODELS = (AccountClaim,)
+# 好差评: ratings, their rectifications and the settings of the rectification time.
+RATING_MODELS = (Rating, Rectification, RatingSettings)
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -94,6 +97,7 @@ def audit_rows(
         _history_rows(model, start, end, names, _("account verification"))
         for model in ACCOUNT_MODELS
     ]
+    sources += [_history_rows(model, start, end, names, _("rating")) for model in RATING_MODELS]
     return heapq.merge(*sources, key=lambda row: row.when)
 
 
@@ -269,6 +273,10 @@ def _describe(record, names: "_Names") -> str:
             f"{names.of(Enterprise, record.enterprise_id)} · {record.get_kind_display()} · "
             f"{record.claimant_name} · {record.get_state_display()}"
         )
+    if model is Rating:
+        return f"{names.of(Application, record.application_id)} · {record.get_level_display()}"
+    if model is Rectification:
+        return f"{_('rating')} #{record.rating_id} · {record.due_on}"
     return ""
 
 
@@ -278,6 +286,7 @@ class _Names:
 
     LABELS = {
         IncentiveItem: ("name",),
+        Application: ("reference",),
         Measure: ("number", "title"),
         PolicyDocument: ("title",),
         Enterprise: ("name",),

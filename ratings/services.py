@@ -106,6 +106,7 @@ def rating_give(
             rated_at=timezone.now(),
         )
         rating.full_clean()
+        rating._history_user = user  # the recorded change names who rated
         rating.save()
         if rating.is_poor:
             _rectification_open(rating)
@@ -164,6 +165,7 @@ def rectification_reply(
         rectification.rectified, rectification.reply = rectified, reply
         rectification.replied_by, rectification.replied_at = user, timezone.now()
         rectification.full_clean()
+        rectification._history_user = user
         rectification.save(update_fields=["rectified", "reply", "replied_by", "replied_at"])
         people = _enterprise_people(application)
         again = rectification.rating.round == 1
