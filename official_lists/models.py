@@ -25,7 +25,7 @@ class EffectsState(models.TextChoices):
     NONE = "", _("Nothing to do")
     PENDING = "pending", _("Recomputing matches and offers")
     DONE = "done", _("Matches and offers up to date")
-    FAILED = "failed", _("Recompute failed; it is retried by the nightly run")
+    FAILED = "failed", _("Recompute failed; the nightly run brings matches and offers up to date")
 
 
 class Outcome(models.TextChoices):

@@ -216,7 +216,10 @@ class Migration(migrations.Migration):
                             ("", "Nothing to do"),
                             ("pending", "Recomputing matches and offers"),
                             ("done", "Matches and offers up to date"),
-                            ("failed", "Recompute failed; it is retried by the nightly run"),
+                            (
+                                "failed",
+                                "Recompute failed; the nightly run brings matches and offers up to date",
+                            ),
                         ],
                         max_length=16,
                         verbose_name="matches and offers",
