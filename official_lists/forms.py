@@ -41,5 +41,7 @@ class ListWithdrawForm(forms.Form):
         max_length=1000,
         validators=[validate_plain_text],
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Recorded with the withdrawal and sent to enterprises whose offer is withdrawn."),
+        help_text=_(
+            "Recorded with the withdrawal and sent to enterprises whose offer is withdrawn."
+        ),
     )
