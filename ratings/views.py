@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from accounts.access import BureauStaffRequiredMixin, EnterpriseRequiredMixin
+from accounts.models import Role
 from portal import clock
 from ratings import selectors, services
 from ratings.forms import RatingForm, RectificationForm
@@ -26,7 +27,7 @@ class RateView(EnterpriseRequiredMixin, FormView):
     form_class = RatingForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role == "enterprise":
+        if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
             try:
                 self.application = selectors.rateable_case(
                     user=request.user, reference=kwargs["reference"]
@@ -84,7 +85,7 @@ class RectifyView(BureauStaffRequiredMixin, FormView):
     form_class = RectificationForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role == "bureau":
+        if request.user.is_authenticated and request.user.role == Role.BUREAU:
             try:
                 self.rectification = selectors.rectification_for(user=request.user, pk=kwargs["pk"])
             except ObjectDoesNotExist as exc:

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import BureauPosition, Role
+from applications.models import Notification
 from ratings import services
 from ratings.models import Rating, Rectification
 from tests.ratings.conftest import ended_row
@@ -115,3 +116,13 @@ def test_the_bureau_pages_list_the_poor_ratings(client, ended, qualified, review
     page = client.get(reverse("ratings:bureau")).content.decode()
     assert reverse("ratings:rectifications") in page
     assert client.get(reverse("portal:bureau_home")).status_code == 200
+
+
+def test_the_invitation_in_the_inbox_opens_the_rating_form(client, ended, qualified):
+    client.force_login(qualified)
+    invitation = Notification.objects.get(
+        key__startswith=f"rating-invite:{ended.pk}:", channel="inbox"
+    )
+    response = client.get(reverse("applications:inbox_open", args=["case", invitation.pk]))
+    assert response["Location"] == reverse("ratings:rate", args=[ended.reference])
+    assert client.get(response["Location"]).status_code == 200
