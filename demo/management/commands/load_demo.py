@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role
 from dashboard import services as dashboard_services
-from demo import accounts, applications, dashboard, enterprises
+from demo import accounts, applications, consultations, dashboard, enterprises
 from incentives import matching
 
 
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         cases = applications.demo_cases_load(recorder=recorder)
         figures = dashboard.demo_figures_load(recorder=recorder)
         snapshots = dashboard_services.snapshots_refresh()
+        reviewer = next(a["user"] for a in demo_users if a["username"] == "shenhe")
+        faq = consultations.demo_questions_load(reviewer=reviewer)
+        self.stdout.write(f"Demo frequently asked questions published: {faq}")
         self.stdout.write(
             f"Demo cases: {cases} created; dashboard figures: {figures}; "
             f"snapshots computed: {snapshots}"
