@@ -80,7 +80,8 @@ def _differences(qualification: Qualification, row: ListRow) -> list[str]:
             _("recognised on %(old)s, the list says %(new)s")
             % {"old": qualification.recognized_on, "new": row.recognized_on}
         )
-    if row.level and qualification.level != row.level:
+    # A blank on the profile is filled in from the list, not a conflict.
+    if row.level and qualification.level and qualification.level != row.level:
         found.append(
             _("level %(old)s, the list says %(new)s")
             % {
@@ -88,7 +89,11 @@ def _differences(qualification: Qualification, row: ListRow) -> list[str]:
                 "new": row.get_level_display(),
             }
         )
-    if row.certificate_number and qualification.certificate_number != row.certificate_number:
+    if (
+        row.certificate_number
+        and qualification.certificate_number
+        and qualification.certificate_number != row.certificate_number
+    ):
         found.append(
             _("certificate %(old)s, the list says %(new)s")
             % {"old": qualification.certificate_number or "—", "new": row.certificate_number}
@@ -180,6 +185,7 @@ def judge(rows: list[ListRow], *, city: Region) -> None:
                 _("On the portal the code belongs to “%(portal)s”, the list says “%(list)s”.")
                 % {"portal": enterprise.name, "list": row.name}
             )
+            notes.append(_("Applied only if ticked when the list is confirmed."))
         elif differences:
             row.outcome = Outcome.CONFLICT
         else:

@@ -125,7 +125,9 @@ def list_upload(*, by: User, title: str, batch: str, upload) -> OfficialList:
     upload.seek(0)
     workbook = upload.read(4).startswith(uploads.ZIP_SIGNATURE)
     # Shown and stored under a harmless name (no path, no control or text-direction characters).
-    file_name = uploads.safe_name(original, extension=".xlsx" if workbook else ".csv")
+    extension = ".xlsx" if workbook else ".csv"
+    stem = original[: -len(extension)] if original.lower().endswith(extension) else original
+    file_name = uploads.safe_name(stem, extension=extension)
     judging.judge(rows, city=by.bureau.city)
     with transaction.atomic():
         upload.seek(0)

@@ -341,3 +341,16 @@ def test_effects_that_failed_run_again(head, monkeypatch):
     listed.refresh_from_db()
     assert listed.effects == "done" and len(calls) == 2
     assert services.list_effects(list_id=listed.pk) == 0 and len(calls) == 2  # done is done
+
+
+def test_a_blank_on_the_profile_is_filled_in_not_a_conflict(head):
+    enterprise = factories.enterprise(name="甲公司")
+    declared = factories.qualification(enterprise, recognized_on=RECENT)  # no level, no number
+    listed = upload(head, [row(enterprise.credit_code, "甲公司", cert="GR7")])
+    assert listed.rows.get().outcome == Outcome.MATCHED
+    services.list_confirm(list_id=listed.pk, by=head)
+    declared.refresh_from_db()
+    assert (declared.level, declared.certificate_number, declared.source) == (
+        "national", "GR7", FactSource.VERIFIED,
+    )  # fmt: skip
+    assert listed.file_name == "list.csv"
