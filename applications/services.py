@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import logging
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ from incentives.plans import claim_keys
 from portal import clock
 from portal.uploads import UploadRefused, inspect_upload, storage_path
 
+logger = logging.getLogger(__name__)
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.yaml"
 
 
@@ -369,7 +371,18 @@ def transition(
                 to=step.recipients,
             )
         if source in OPEN_STATES and step.target not in OPEN_STATES:
-            case_ended.send(sender=Application, application_id=application.pk, state=step.target)
+            # What listens (好差评's invitation) writes in this transaction, in its own savepoint;
+            # its failure is logged and never undoes the step (a payment stays recorded).
+            for receiver, outcome in case_ended.send_robust(
+                sender=Application, application_id=application.pk, state=step.target
+            ):
+                if isinstance(outcome, Exception):
+                    logger.error(
+                        "case_ended receiver %s failed for %s: %r",
+                        receiver,
+                        application.reference,
+                        outcome,
+                    )
     return application
 
 

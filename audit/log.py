@@ -35,6 +35,7 @@ from incentives.models import (
     Measure,
     PolicyDocument,
 )
+from official_lists.models import OfficialList
 from organisations.models import Bureau, Region
 from portal import workbooks
 from portal.history import field_changes, local_time
@@ -57,6 +58,8 @@ PROFILE_MODELS = (Enterprise, Qualification, YearlyFigures)
 ACCOUNT_MODELS = (AccountClaim,)
 # 好差评: ratings, their rectifications and the settings of the rectification time.
 RATING_MODELS = (Rating, Rectification, RatingSettings)
+# Official lists: uploaded, confirmed (qualifications verified), withdrawn — by whom and why.
+LIST_MODELS = (OfficialList,)
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -98,6 +101,9 @@ def audit_rows(
         for model in ACCOUNT_MODELS
     ]
     sources += [_history_rows(model, start, end, names, _("rating")) for model in RATING_MODELS]
+    sources += [
+        _history_rows(model, start, end, names, _("official list")) for model in LIST_MODELS
+    ]
     return heapq.merge(*sources, key=lambda row: row.when)
 
 
@@ -277,6 +283,8 @@ def _describe(record, names: "_Names") -> str:
         return f"{names.of(Application, record.application_id)} · {record.get_level_display()}"
     if model is Rectification:
         return f"{_('rating')} #{record.rating_id} · {record.due_on}"
+    if model is OfficialList:
+        return f"{record.title} · {record.batch} · {record.get_state_display()}"
     return ""
 
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal import uploads
 from dashboard.models import IndexIndicator
 from organisations.models import Bureau, Region
+from portal import uploads
 from portal.params import query_id
 from portal.validators import validate_plain_text
 

@@ -96,10 +96,17 @@ def enterprise_register(
 
 
 def enterprise_create_unclaimed(
-    *, credit_code: str, name: str, city: Region, district: Region | None = None, by: User
+    *,
+    credit_code: str,
+    name: str,
+    city: Region,
+    district: Region | None = None,
+    by: User,
+    announce: bool = True,
 ) -> Enterprise:
     """An enterprise known from an official source (a bureau's list) that nobody has claimed yet:
-    its profile exists, with no account, until someone claims it and a bureau verifies them."""
+    its profile exists, with no account, until someone claims it and a bureau verifies them.
+    ``announce=False`` for a caller that recomputes the matches of many at once itself."""
     if district is not None and district.parent_id != city.pk:
         raise ValidationError(
             {"district": DISTRICT_NOT_IN_CITY % {"district": district.name, "city": city.name}}
@@ -115,7 +122,8 @@ def enterprise_create_unclaimed(
     enterprise.full_clean()
     enterprise._history_user = by
     enterprise.save()
-    enterprise_profile_changed(enterprise=enterprise)
+    if announce:
+        enterprise_profile_changed(enterprise=enterprise)
     return enterprise
 
 

@@ -114,7 +114,15 @@ def _bureaus_by_name(city: Region) -> dict[str, Bureau]:
 
 def _load_bureaus(city: Region, bureaus: list[Mapping[str, Any]]) -> None:
     for data in bureaus:
-        bureau, _ = Bureau.objects.get_or_create(city=city, name=data["name"])
+        bureau, created = Bureau.objects.get_or_create(
+            city=city,
+            name=data["name"],
+            defaults={"verifies_enterprises": bool(data.get("verifies_enterprises"))},
+        )
+        if data.get("verifies_enterprises") and not created and not bureau.verifies_enterprises:
+            # A duty the documents' data give; never taken away by a reload (admins may).
+            bureau.verifies_enterprises = True
+            bureau.save(update_fields=["verifies_enterprises"])
         for alias in data.get("aliases") or []:
             if alias == bureau.name or Bureau.objects.filter(city=city, name=alias).exists():
                 continue

@@ -189,6 +189,7 @@ def _create_unclaimed(rows: list[ListRow], *, by: User) -> int:
                     city=home.city,
                     district=home.district,
                     by=by,
+                    announce=False,  # the list recomputes all its enterprises at once below
                 )
         except (ValidationError, IntegrityError) as error:
             row.outcome = Outcome.INVALID

@@ -1,7 +1,7 @@
 """``check --deploy``: a portal does not go live with placeholder contacts for its bureaus (the
 public pages hide them; enterprises would have no one to call)."""
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 
 from organisations.models import Bureau
@@ -27,5 +27,31 @@ def placeholder_contacts_check(app_configs=None, **kwargs) -> list[Error]:
             hint="Enter the real phone, mailbox and address in the admin site (部门), "
             "or clear them.",
             id="organisations.E001",
+        )
+    ]
+
+
+@register(deploy=True)
+def enterprise_verifiers_check(app_configs=None, **kwargs) -> list[Warning]:
+    """A city whose bureaus work on the portal needs one that verifies its enterprises' accounts:
+    without it, no newly registered enterprise of the city could ever submit."""
+    try:
+        cities = sorted(
+            {b.city.name for b in Bureau.objects.select_related("city")}
+            - {
+                b.city.name
+                for b in Bureau.objects.filter(verifies_enterprises=True).select_related("city")
+            }
+        )
+    except DatabaseError:
+        return []
+    if not cities:
+        return []
+    return [
+        Warning(
+            f"No bureau verifies enterprise accounts in: {'、'.join(cities)}",
+            hint="Tick 'verifies enterprise accounts' on the city's science and technology "
+            "bureau in the admin site (部门).",
+            id="organisations.W001",
         )
     ]

@@ -400,3 +400,22 @@ def test_nobody_deactivates_themselves_the_last_administrator_or_another_enterpr
         .status_code
         == 403
     )
+
+
+def test_every_city_with_bureaus_has_one_that_verifies_and_check_deploy_says_otherwise(db):
+    from django.core.checks import run_checks
+
+    from organisations.checks import enterprise_verifiers_check
+    from organisations.models import Bureau
+
+    cities = set(Bureau.objects.values_list("city__name", flat=True))
+    verifying = set(
+        Bureau.objects.filter(verifies_enterprises=True).values_list("city__name", flat=True)
+    )
+    assert cities and cities == verifying
+    assert not [
+        m for m in run_checks(include_deployment_checks=True) if m.id == "organisations.W001"
+    ]
+    Bureau.objects.filter(city__name="廊坊市").update(verifies_enterprises=False)
+    (warning,) = enterprise_verifiers_check()
+    assert "廊坊市" in warning.msg
