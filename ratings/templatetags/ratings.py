@@ -5,6 +5,7 @@ the 去评价 button); {% rating_marks applications as marks %} and {% rating_ma
 from django import template
 
 from accounts.models import Role
+from portal import clock
 from ratings import selectors
 
 register = template.Library()
@@ -29,3 +30,11 @@ def rating_marks(applications, user):
 def rating_mark(marks, application):
     mark, latest = marks.get(application.pk, ("", None))
     return {"mark": mark, "latest": latest, "application": application}
+
+
+@register.inclusion_tag("ratings/_bureau_satisfaction.html")
+def bureau_satisfaction(bureau):
+    """The bureau's 好差评 in public, as the national scheme publishes it: ratings, 满意率 and the
+    share of poor ratings rectified on time (each case's latest rating counts)."""
+    (row,) = selectors.satisfaction(today=clock.today(), bureau_id=bureau.pk)
+    return {"row": row}

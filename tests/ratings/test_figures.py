@@ -115,3 +115,13 @@ def test_the_bureau_page_shows_its_own(rated, client, reviewer):
     assert 'data-testid="satisfied-rate">50.0%' in page
     assert 'data-testid="level-1">1<' in page
     assert "唐山市财政局" not in page
+
+
+def test_the_public_bureau_page_publishes_its_satisfaction(rated, client):
+    bureau = Bureau.objects.get(name="市科学技术局", city__name="唐山市")
+    page = client.get(reverse("incentives:bureau", args=[bureau.pk])).content.decode()
+    shown = page.split('data-testid="bureau-satisfaction">')[1].split("</p>")[0]
+    # Its four latest ratings: 5, 4, 3, 1 → 50.0 % satisfied; two poor, one rectified on time.
+    assert "4" in shown and shown.count("50.0%") == 2
+    finance = client.get(reverse("incentives:bureau", args=[rated["finance"].pk])).content.decode()
+    assert "100.0%" in finance.split('data-testid="bureau-satisfaction">')[1].split("</p>")[0]
