@@ -13,6 +13,7 @@ reads, its rule and how a verdict is stored are the item's plan's (``incentives/
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -40,9 +41,11 @@ from incentives.engine import (
 from incentives.match_limits import GOOD, apply_cross_item_limits
 from incentives.models import EnterpriseNotice, IncentiveItem, Match, RecomputeJob
 from incentives.plans import ItemPlan
+from incentives.rules import CENT
 from incentives.signals import enterprise_mail_due
 from portal import clock
 
+MEMO_LIMIT = 50_000  # distinct rows of inputs remembered per item; past it the memo starts again
 MATCH_FIELDS = [
     "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons", "missing",
     "failed", "limited_amount", "limited_maximum", "limit_notes", "excluded", "rule",
@@ -154,7 +157,15 @@ def item_verdicts_sql(
         *[name for _, names in combined.values() for name in names.values()],
         *outcomes,
     ]
+    # Identical inputs, identical verdict: each distinct row of facts and outcomes is decided
+    # once (a city's enterprises share a few thousand distinct rows per item).
+    memo: dict[str, ItemVerdict] = {}
     for row in queryset.values(*value_names).iterator(chunk_size=2000):
+        inputs = repr(tuple(row[name] for name in value_names[1:]))
+        known = memo.get(inputs)
+        if known is not None:
+            yield row["pk"], known
+            continue
         facts = {key: row[f"f_{key}"] for key in keys if key not in combined}
         for key, (combine, names) in combined.items():
             facts[key] = combine({part: row[name] for part, name in names.items()})
@@ -167,10 +178,11 @@ def item_verdicts_sql(
             ]
             for group in ("all", "any")
         }
-        yield (
-            row["pk"],
-            decide(spec, results["all"], results["any"], facts, on=on, claim_keys=claim),
-        )
+        verdict = decide(spec, results["all"], results["any"], facts, on=on, claim_keys=claim)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[inputs] = verdict
+        yield row["pk"], verdict
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,10 +213,16 @@ def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
 
 
 def _notify_newly_eligible(
-    matches: list[Match], before: Mapping[tuple[int, int], str], *, email: bool = True
+    matches: list[Match],
+    before: Mapping[tuple[int, int], str],
+    *,
+    email: bool = True,
+    catalogue: Mapping[int, ItemPlan] | None = None,
 ) -> int:
     # Worth telling: eligible for money or a status (ItemPlan.tells); the rest wait on the page.
-    catalogue = item_plans.plans()
+    if not matches:
+        return 0
+    catalogue = catalogue if catalogue is not None else item_plans.plans()
     fresh = [
         m
         for m in matches
@@ -271,7 +289,9 @@ def _email_pending_notices(enterprise_ids: set[int] | None) -> None:
 
 def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None) -> int:
     """One enterprise against every item whose plan serves it (its city's and its province's,
-    for its kind of organisation), in Python."""
+    for its kind of organisation), in Python. The plans come from the process's catalogue (built
+    once per catalogue version); only the rows whose verdict changed are written, in one
+    statement, and the rows of items that no longer serve the enterprise are deleted."""
     on = on or clock.today()
     enterprise = (
         Enterprise.objects.select_related("city", "district")
@@ -281,17 +301,129 @@ def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None)
     )
     if enterprise is None:  # deleted since the task was queued: nothing to do
         return 0
+    catalogue = item_plans.catalogue()
+    serving = catalogue.for_enterprise(enterprise)
     facts = fact_readers.profile_facts(fact_readers.Profile.of(enterprise), on)
-    serving = item_plans.plans_for_enterprise(enterprise)
-    matches = [plan.match_row(enterprise.pk, plan.evaluate(facts, on=on), on) for plan in serving]
+    rows = [(plan, plan.match_fields(plan.evaluate(facts, on=on), on=on)) for plan in serving]
+    serving_ids = {plan.item_id for plan in serving}
     with transaction.atomic():
-        Match.objects.filter(enterprise=enterprise).exclude(
-            item_id__in=[plan.item_id for plan in serving]
-        ).delete()
-        before = _store(matches)
-        apply_cross_item_limits(enterprise_ids=[enterprise.pk], on=on)
-        _notify_newly_eligible(matches, before)
-    return len(matches)
+        stored = {
+            item_id: verdict
+            for (_, item_id), verdict in _stored_verdicts(
+                Match.objects.filter(enterprise_id=enterprise.pk)
+            ).items()
+        }
+        gone = [item_id for item_id in stored if item_id not in serving_ids]
+        if gone:
+            Match.objects.filter(enterprise_id=enterprise.pk, item_id__in=gone).delete()
+        changed = [
+            _row(plan, enterprise.pk, fields)
+            for plan, fields in rows
+            if _verdict(fields) != stored.get(plan.item_id)
+        ]
+        _upsert(changed)
+        if changed or gone or any(plan.limited for plan in serving):
+            # The grants also move the caps: applied even when no verdict changed.
+            apply_cross_item_limits(enterprise_ids=[enterprise.pk], on=on)
+        before = {(enterprise.pk, i): verdict[0] for i, verdict in stored.items()}
+        _notify_newly_eligible(changed, before, catalogue=catalogue.by_id)
+    return len(rows)
+
+
+# The columns a verdict writes (``ItemPlan.match_fields``): a row whose columns are all equal is
+# not written again (its limits' columns stay, and the limits are applied after).
+VERDICT_FIELDS = (
+    "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons", "missing",
+    "failed", "rule_id", "rule_version", "as_of",
+)  # fmt: skip
+
+
+def _same(value: Any) -> Any:
+    """A column's value as stored: money to the cent, JSON lists as lists."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value.quantize(CENT)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _verdict(fields: Mapping[str, Any]) -> tuple:
+    return tuple(_same(fields[name]) for name in VERDICT_FIELDS)
+
+
+def _stored_verdicts(matches) -> dict[tuple[int, int], tuple]:
+    """(enterprise id, item id) → the stored verdict's columns, in one query."""
+    return {
+        (row[0], row[1]): tuple(_same(value) for value in row[2:])
+        for row in matches.values_list("enterprise_id", "item_id", *VERDICT_FIELDS)
+    }
+
+
+def _row(plan: ItemPlan, enterprise_id: int, fields: Mapping[str, Any]) -> Match:
+    """The ``Match`` row of a verdict's columns (not saved); the limits' columns start empty."""
+    return Match(
+        enterprise_id=enterprise_id,
+        item=plan.item,
+        limited_amount=None,
+        limited_maximum=None,
+        limit_notes=[],
+        excluded=False,
+        **fields,
+    )
+
+
+UPSERT_SQL = """
+INSERT INTO incentives_match (enterprise_id, item_id, status, estimate_kind, amount, minimum,
+    maximum, breakdown, reasons, missing, failed, rule_id, rule_version, as_of, inputs_hash,
+    limited_amount, limited_maximum, limit_notes, excluded, computed_at)
+SELECT e, i, s, k, a, lo, hi, b, r::jsonb, m::jsonb, f::jsonb, ru, rv, d, NULL,
+    NULL, NULL, '[]'::jsonb, false, now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::numeric[], %s::numeric[],
+    %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
+    %s::date[]) AS t(e, i, s, k, a, lo, hi, b, r, m, f, ru, rv, d)
+ON CONFLICT (enterprise_id, item_id) DO UPDATE SET
+    status = EXCLUDED.status, estimate_kind = EXCLUDED.estimate_kind,
+    amount = EXCLUDED.amount, minimum = EXCLUDED.minimum, maximum = EXCLUDED.maximum,
+    breakdown = EXCLUDED.breakdown, reasons = EXCLUDED.reasons, missing = EXCLUDED.missing,
+    failed = EXCLUDED.failed, rule_id = EXCLUDED.rule_id, rule_version = EXCLUDED.rule_version,
+    as_of = EXCLUDED.as_of, inputs_hash = NULL, limited_amount = NULL, limited_maximum = NULL,
+    limit_notes = '[]'::jsonb, excluded = false, computed_at = now()
+"""
+
+
+def _upsert(matches: list[Match]) -> None:
+    """Insert or replace the rows, in one statement on PostgreSQL (the row's inputs hash is the
+    full recompute's: None here, so the nightly run decides the row again)."""
+    if not matches:
+        return
+    if connection.vendor != "postgresql":  # the embedded SQLite setup
+        Match.objects.bulk_create(
+            matches,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["enterprise", "item"],
+            update_fields=MATCH_FIELDS,
+        )
+        return
+    columns = [
+        [m.enterprise_id for m in matches],
+        [m.item_id for m in matches],
+        [m.status for m in matches],
+        [m.estimate_kind for m in matches],
+        [m.amount for m in matches],
+        [m.minimum for m in matches],
+        [m.maximum for m in matches],
+        [m.breakdown for m in matches],
+        *(
+            [json.dumps(getattr(m, name), ensure_ascii=False) for m in matches]
+            for name in ("reasons", "missing", "failed")
+        ),
+        [m.rule_id for m in matches],
+        [m.rule_version for m in matches],
+        [m.as_of for m in matches],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_SQL, columns)
 
 
 def item_recompute(
@@ -306,16 +438,41 @@ def item_recompute(
 
 
 def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: bool) -> int:
+    """The item's candidates decided in one SQL pass (identical inputs decided once), the rows
+    whose verdict changed written in one statement, the rows out of scope deleted."""
     scope = Enterprise.objects.filter(plan.scope_q)
     verdicts = item_verdicts_sql(plan.spec, on=on, enterprises=scope, claim=plan.claim_keys)
-    matches = [plan.match_row(enterprise_id, verdict, on) for enterprise_id, verdict in verdicts]
+    fields_of: dict[int, tuple[dict[str, Any], tuple]] = {}  # id(verdict) → its columns
+    rows: list[tuple[int, dict[str, Any], tuple]] = []
+    kept: list[ItemVerdict] = []  # the memo's verdicts stay alive, so their ids stay theirs
+    for enterprise_id, verdict in verdicts:
+        known = fields_of.get(id(verdict))
+        if known is None:
+            fields = plan.match_fields(verdict, on=on)
+            known = fields_of[id(verdict)] = (fields, _verdict(fields))
+            kept.append(verdict)
+        rows.append((enterprise_id, *known))
     with transaction.atomic():
-        Match.objects.filter(item_id=plan.item_id).exclude(enterprise__in=scope).delete()
-        before = _store(matches)
-        if limits and plan.limited:
-            apply_cross_item_limits(enterprise_ids={m.enterprise_id for m in matches}, on=on)
-        _notify_newly_eligible(matches, before, email=email)
-    return len(matches)
+        out_of_scope = Match.objects.filter(item_id=plan.item_id).exclude(
+            enterprise_id__in=scope.values("pk")
+        )
+        gone = list(out_of_scope.values_list("enterprise_id", flat=True))
+        if gone:
+            Match.objects.filter(item_id=plan.item_id, enterprise_id__in=gone).delete()
+        stored = _stored_verdicts(Match.objects.filter(item_id=plan.item_id))
+        changed = [
+            _row(plan, enterprise_id, fields)
+            for enterprise_id, fields, verdict in rows
+            if stored.get((enterprise_id, plan.item_id)) != verdict
+        ]
+        _upsert(changed)
+        if limits and plan.limited and (changed or gone):
+            apply_cross_item_limits(
+                enterprise_ids={m.enterprise_id for m in changed} | set(gone), on=on
+            )
+        before = {key: verdict[0] for key, verdict in stored.items()}
+        _notify_newly_eligible(changed, before, email=email)
+    return len(rows)
 
 
 def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None) -> int:
