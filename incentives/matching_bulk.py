@@ -7,13 +7,30 @@ the result is by construction the Python path's, which the property tests hold e
 path's.
 
 What makes it fast:
-- an *inputs hash* per row: the item's spec, rule version, date and language, and the values of
-  the facts the item reads. A stored row with the same hash is left alone (a second run over
-  unchanged data writes nothing), and rows of one item with the same inputs are decided once
-  (a bounded memo per item: most enterprises of a city share their outcome on an item);
+- an *inputs hash* per row: the item's spec, rule version and language, the values of the facts
+  the item reads (on the run's date), and what the date decides for the row — never the date
+  itself (see "The date" below). A stored row with the same hash is left alone (a run over
+  unchanged data writes nothing, on the same day or the next), and rows of one item with the
+  same inputs are decided once (a bounded memo per item: most enterprises of a city share their
+  outcome on an item);
 - rows are written with COPY into a temporary table and one INSERT … ON CONFLICT per chunk;
 - the limits that cross items, the notices and the deletions are done per chunk too, so memory
   stays bounded by the chunk, not the city.
+
+The date. A verdict changes with the date only through
+- the item's validity dates (``engine.in_force``) and its rules' dates (``rule_in_effect``, and
+  the stored rule and version): the item's *day outcome*, one per item and night;
+- the facts read on the date: a qualification valid on it (a certificate expiring), the latest
+  recognition before it, the figures of the year before it. These are already in the hash as
+  the values the readers return for that date;
+- conditions whose operator reads the date (``within_days``): their pass/fail/unknown for the
+  row is hashed, not the date;
+- the date itself only where a reason names it: an item in force with no award rule in effect
+  ("no award rule is in effect on …").
+So a new night rewrites exactly the rows whose date-dependent outcome changed. ``as_of`` is the
+date the row was last decided: a row the date cannot change keeps it (its verdict on the new day
+is the same, by the above), and ``tests/incentives/test_nightly_*.py`` hold the stored rows equal
+to a full evaluation on each date.
 """
 
 from __future__ import annotations
@@ -35,9 +52,11 @@ from enterprises import schema as profile_schema
 from enterprises.models import Enterprise, Qualification, YearlyFigures
 from incentives import facts as fact_readers
 from incentives import plans as item_plans
+from incentives.engine import condition_outcome, in_force
 from incentives.match_limits import apply_cross_item_limits
 from incentives.models import EnterpriseNotice
 from incentives.plans import ItemPlan
+from incentives.rules import rule_in_effect
 from organisations.models import Region
 
 CHUNK = 2000
@@ -65,13 +84,47 @@ def _json(value: Any) -> str:
 @dataclass
 class ItemRun:
     """One item's plan as this run uses it: what its rows' inputs hash is made of (the profile
-    facts it reads, a digest of everything else), and the rows of identical inputs decided so
-    far."""
+    facts it reads, the conditions whose outcome the date decides, a digest of everything else),
+    and the rows of identical inputs decided so far."""
 
     plan: ItemPlan
     keys: tuple[str, ...]  # the profile facts the item's conditions and rules read
-    digest: bytes  # everything else its rows depend on
+    digest: bytes  # everything else its rows depend on, the item's day outcome included
+    # (condition, the type of its fact) of each condition that reads the date ("within N days")
+    dated: tuple[tuple[Mapping[str, Any], str | None], ...] = ()
     memo: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Plain copies of what the loop over rows asks for (attribute reads, not properties).
+    item_id: int = 0
+    seen_key: Any = None  # what the per-enterprise cache of hashed values is keyed by
+
+    def __post_init__(self) -> None:
+        self.item_id = self.plan.item_id
+        self.seen_key = (self.keys, self.item_id) if self.dated else self.keys
+
+
+def dated_conditions(plan: ItemPlan) -> tuple[tuple[Mapping[str, Any], str | None], ...]:
+    """The item's conditions whose outcome depends on the date (``within_days``), with the type
+    of the fact each reads; conditions on claim inputs are the application's, not the match's."""
+    spec = plan.spec
+    return tuple(
+        (condition, (spec.declared.get(condition["fact"]) or {}).get("type"))
+        for group in ("all", "any")
+        for condition in spec.conditions.get(group) or []
+        if condition.get("op") == "within_days" and condition["fact"] not in plan.claim_keys
+    )
+
+
+def day_outcome(plan: ItemPlan, on: datetime.date) -> tuple:
+    """What the date decides for every row of an item alike: whether and why it is out of force,
+    which award rule is in effect (and so stored) — and the date itself only where the row's
+    reasons name it (in force, but no award rule in effect on that date)."""
+    spec = plan.spec
+    not_in_force = in_force(spec, on)
+    chosen = rule_in_effect(spec.rules, on)
+    index = next((i for i, rule in enumerate(spec.rules) if rule is chosen), None)
+    rule = plan.rule_on(on)
+    named = on if not_in_force is None and chosen is None else None
+    return (not_in_force, index, rule and rule.pk, plan.rule_version(rule), named)
 
 
 def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, ItemRun]:
@@ -81,35 +134,53 @@ def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, I
     for plan in catalogue.by_id.values():
         # Claim facts included: for the hash, a superset of what the engine reads is safe.
         keys = tuple(sorted(k for k in plan.facts_read if k in fact_readers.READERS))
-        rule = plan.rule_on(on)
+        dated = dated_conditions(plan)
         basis = repr(
             (
                 plan.item_id,
                 plan.spec,
                 sorted(plan.claim_keys),
                 keys,
-                rule and rule.pk,
-                plan.rule_version(rule),
-                on,
+                day_outcome(plan, on),
+                [condition for condition, _ in dated],
                 language,
             )
         ).encode()
         runs[plan.item_id] = ItemRun(
-            plan=plan, keys=keys, digest=hashlib.blake2b(basis, digest_size=16).digest()
+            plan=plan,
+            keys=keys,
+            digest=hashlib.blake2b(basis, digest_size=16).digest(),
+            dated=dated,
         )
     return runs
 
 
-def inputs_hash(run: ItemRun, facts: Mapping[str, Any], seen: dict | None = None) -> int:
+def inputs_hash(
+    run: ItemRun, facts: Mapping[str, Any], seen: dict | None = None, *, on: datetime.date
+) -> int:
     """The row's inputs as a signed 64-bit number; ``seen`` caches the facts' part per set of
-    keys for one enterprise (items often read the same facts)."""
-    values = seen.get(run.keys) if seen is not None else None
+    keys for one enterprise (items often read the same facts). For a condition that reads the
+    date, its outcome on ``on`` is hashed, not the date."""
+    key = run.seen_key
+    values = seen.get(key) if seen is not None else None
     if values is None:
-        values = repr(tuple(facts.get(k) for k in run.keys)).encode()
+        values = _values(run, facts, on)
         if seen is not None:
-            seen[run.keys] = values
-    digest = hashlib.blake2b(run.digest + values, digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+            seen[key] = values
+    return int.from_bytes(_blake2b(run.digest + values, digest_size=8).digest(), "big", signed=True)
+
+
+def _values(run: ItemRun, facts: Mapping[str, Any], on: datetime.date) -> bytes:
+    parts: tuple = tuple(facts.get(k) for k in run.keys)
+    if run.dated:
+        parts += tuple(
+            condition_outcome(condition, facts.get(condition["fact"]), on=on, kind=kind)
+            for condition, kind in run.dated
+        )
+    return repr(parts).encode()
+
+
+_blake2b = hashlib.blake2b
 
 
 def _row_text(run: ItemRun, facts: Mapping[str, Any], on: datetime.date, fingerprint: int):
@@ -148,8 +219,9 @@ FIGURES_SQL = f"""
 SELECT enterprise_id, year, {", ".join(F_FIELDS)}
 FROM {YearlyFigures._meta.db_table} WHERE enterprise_id = ANY(%s)
 """  # noqa: S608 - names from the models and the schema, never from input
+# A row's key is one number, (enterprise id << 32) + item id: cheaper than a pair per row.
 STORED_SQL = """
-SELECT enterprise_id, item_id, inputs_hash, status,
+SELECT (enterprise_id::bigint << 32) + item_id, inputs_hash, status,
        limited_amount IS NULL AND limited_maximum IS NULL AND limit_notes = '[]'::jsonb
        AND NOT excluded
 FROM incentives_match WHERE enterprise_id = ANY(%s)
@@ -244,21 +316,33 @@ def full_recompute(
 def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> None:
     ids = [p.enterprise.pk for p in profiles]
     cursor.execute(STORED_SQL, [ids])
-    stored = {(e, i): (h, s, clean) for e, i, h, s, clean in cursor.fetchall()}
+    stored = {key: (h, s, clean) for key, h, s, clean in cursor.fetchall()}
     lines = io.StringIO()
     newly: list[tuple[int, int, str, str]] = []  # enterprise, item, notice key, message
+    by_serving: dict[int, tuple[ItemRun, ...]] = {}  # id of a scope's plans → their runs
+    blake2b, from_bytes, pop = _blake2b, int.from_bytes, stored.pop
     for profile in profiles:
         enterprise = profile.enterprise
         serving = catalogue.for_enterprise(enterprise)
         if not serving:
             continue
+        serving_runs = by_serving.get(id(serving))
+        if serving_runs is None:
+            serving_runs = by_serving[id(serving)] = tuple(runs[p.item_id] for p in serving)
         facts = fact_readers.profile_facts(profile, on)
-        prefix, seen = f"{enterprise.pk}\t", {}
-        for plan in serving:
-            run = runs[plan.item_id]
-            outcome.rows += 1
-            fingerprint = inputs_hash(run, facts, seen)
-            before = stored.pop((enterprise.pk, plan.item_id), None)
+        pk = enterprise.pk
+        base = pk << 32
+        prefix, seen = f"{pk}\t", {}
+        outcome.rows += len(serving_runs)
+        for run in serving_runs:
+            # ``inputs_hash``, inlined: this loop runs once per row of the city.
+            values = seen.get(run.seen_key)
+            if values is None:
+                values = seen[run.seen_key] = _values(run, facts, on)
+            digest = blake2b(run.digest + values, digest_size=8).digest()
+            fingerprint = from_bytes(digest, "big", signed=True)
+            before = pop(base + run.item_id, None)
+            plan = run.plan
             # A row in a cross-item limit keeps the limits' columns: they are the limits' business.
             if before is not None and before[0] == fingerprint and (plan.limited or before[2]):
                 continue
@@ -275,9 +359,9 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> None:
             lines.write("\n")
             outcome.written += 1
             if plan.tells(status, before[1] if before is not None else None):
-                newly.append((enterprise.pk, plan.item_id, *plan.newly_eligible_notice(fields)))
+                newly.append((pk, run.item_id, *plan.newly_eligible_notice(fields)))
     if stored:  # out of scope now (the enterprise moved, the item changed beneficiary)
-        gone = list(stored)
+        gone = [(key >> 32, key & 0xFFFFFFFF) for key in stored]
         cursor.execute(
             "DELETE FROM incentives_match m USING unnest(%s::bigint[], %s::bigint[]) AS g(e, i)"
             " WHERE m.enterprise_id = g.e AND m.item_id = g.i",
