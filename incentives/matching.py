@@ -190,43 +190,25 @@ def item_verdicts_sql(
 # ---------------------------------------------------------------------------------------------
 
 
-def _store(matches: list[Match]) -> dict[tuple[int, int], str]:
-    """Upsert; returns the statuses the rows had before, to tell who newly qualifies."""
-    if not matches:
-        return {}
-    enterprise_ids = {m.enterprise_id for m in matches}
-    item_ids = {m.item_id for m in matches}
-    before = {
-        (e, i): s
-        for e, i, s in Match.objects.filter(
-            enterprise_id__in=enterprise_ids, item_id__in=item_ids
-        ).values_list("enterprise_id", "item_id", "status")
-    }
-    Match.objects.bulk_create(
-        matches,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["enterprise", "item"],
-        update_fields=MATCH_FIELDS,
-    )
-    return before
+# A row to store: (enterprise id, item id, the verdict's columns in the order of VERDICT_FIELDS).
+Entry = tuple[int, int, tuple]
 
 
 def _notify_newly_eligible(
-    matches: list[Match],
+    entries: list[Entry],
     before: Mapping[tuple[int, int], str],
     *,
     email: bool = True,
     catalogue: Mapping[int, ItemPlan] | None = None,
 ) -> int:
     # Worth telling: eligible for money or a status (ItemPlan.tells); the rest wait on the page.
-    if not matches:
+    if not entries:
         return 0
     catalogue = catalogue if catalogue is not None else item_plans.plans()
     fresh = [
-        m
-        for m in matches
-        if catalogue[m.item_id].tells(m.status, before.get((m.enterprise_id, m.item_id)))
+        _match(catalogue[item_id], enterprise_id, verdict)
+        for enterprise_id, item_id, verdict in entries
+        if catalogue[item_id].tells(verdict[0], before.get((enterprise_id, item_id)))
     ]
     if not fresh:
         return 0
@@ -304,24 +286,24 @@ def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None)
     catalogue = item_plans.catalogue()
     serving = catalogue.for_enterprise(enterprise)
     facts = fact_readers.profile_facts(fact_readers.Profile.of(enterprise), on)
-    rows = [(plan, plan.match_fields(plan.evaluate(facts, on=on), on=on)) for plan in serving]
+    rows = [
+        (plan, _verdict(plan.match_fields(plan.evaluate(facts, on=on), on=on))) for plan in serving
+    ]
     serving_ids = {plan.item_id for plan in serving}
     with transaction.atomic():
         stored = {
             item_id: verdict
-            for (_, item_id), verdict in _stored_verdicts(
-                Match.objects.filter(enterprise_id=enterprise.pk)
-            ).items()
+            for (_, item_id), verdict in _stored_verdicts(enterprise_id=enterprise.pk).items()
         }
         gone = [item_id for item_id in stored if item_id not in serving_ids]
         if gone:
             Match.objects.filter(enterprise_id=enterprise.pk, item_id__in=gone).delete()
         changed = [
-            _row(plan, enterprise.pk, fields)
-            for plan, fields in rows
-            if _verdict(fields) != stored.get(plan.item_id)
+            (enterprise.pk, plan.item_id, verdict)
+            for plan, verdict in rows
+            if verdict != stored.get(plan.item_id)
         ]
-        _upsert(changed)
+        _upsert(changed, catalogue.by_id)
         if changed or gone or any(plan.limited for plan in serving):
             # The grants also move the caps: applied even when no verdict changed.
             apply_cross_item_limits(enterprise_ids=[enterprise.pk], on=on)
@@ -351,15 +333,47 @@ def _verdict(fields: Mapping[str, Any]) -> tuple:
     return tuple(_same(fields[name]) for name in VERDICT_FIELDS)
 
 
-def _stored_verdicts(matches) -> dict[tuple[int, int], tuple]:
-    """(enterprise id, item id) → the stored verdict's columns, in one query."""
-    return {
-        (row[0], row[1]): tuple(_same(value) for value in row[2:])
-        for row in matches.values_list("enterprise_id", "item_id", *VERDICT_FIELDS)
-    }
+STORED_SQL = """
+SELECT enterprise_id, item_id, status, estimate_kind, amount, minimum, maximum, breakdown,
+    reasons::text, missing::text, failed::text, rule_id, rule_version, as_of
+FROM incentives_match WHERE {where}
+"""
+JSON_AT = (6, 7, 8)  # reasons, missing, failed in VERDICT_FIELDS
 
 
-def _row(plan: ItemPlan, enterprise_id: int, fields: Mapping[str, Any]) -> Match:
+def _stored_verdicts(*, enterprise_id: int | None = None, item_id: int | None = None):
+    """(enterprise id, item id) → the stored verdict's columns, of one enterprise or one item,
+    in one query. On PostgreSQL the JSON columns come as text and each distinct text is parsed
+    once (an item's 35,000 rows share a few hundred texts)."""
+    matches = Match.objects.all()
+    if enterprise_id is not None:
+        matches = matches.filter(enterprise_id=enterprise_id)
+    if item_id is not None:
+        matches = matches.filter(item_id=item_id)
+    if connection.vendor != "postgresql":  # the embedded SQLite setup
+        return {
+            (row[0], row[1]): tuple(_same(value) for value in row[2:])
+            for row in matches.values_list("enterprise_id", "item_id", *VERDICT_FIELDS)
+        }
+    where = "enterprise_id = %s" if enterprise_id is not None else "item_id = %s"
+    where += " AND item_id = %s" if enterprise_id is not None and item_id is not None else ""
+    params = [p for p in (enterprise_id, item_id) if p is not None]
+    parsed: dict[str, Any] = {}
+    stored = {}
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_SQL.format(where=where), params)
+        for row in cursor.fetchall():
+            values = [_same(value) for value in row[2:]]
+            for at in JSON_AT:
+                text = values[at]
+                if text not in parsed:
+                    parsed[text] = json.loads(text) if text is not None else None
+                values[at] = parsed[text]
+            stored[(row[0], row[1])] = tuple(values)
+    return stored
+
+
+def _match(plan: ItemPlan, enterprise_id: int, verdict: tuple) -> Match:
     """The ``Match`` row of a verdict's columns (not saved); the limits' columns start empty."""
     return Match(
         enterprise_id=enterprise_id,
@@ -368,19 +382,25 @@ def _row(plan: ItemPlan, enterprise_id: int, fields: Mapping[str, Any]) -> Match
         limited_maximum=None,
         limit_notes=[],
         excluded=False,
-        **fields,
+        **dict(zip(VERDICT_FIELDS, verdict, strict=True)),
     )
 
 
+# The rows as (enterprise, item, which verdict) and each distinct verdict once: an item's rule
+# change gives 35,000 rows but a few hundred verdicts.
 UPSERT_SQL = """
 INSERT INTO incentives_match (enterprise_id, item_id, status, estimate_kind, amount, minimum,
     maximum, breakdown, reasons, missing, failed, rule_id, rule_version, as_of, inputs_hash,
     limited_amount, limited_maximum, limit_notes, excluded, computed_at)
-SELECT e, i, s, k, a, lo, hi, b, r::jsonb, m::jsonb, f::jsonb, ru, rv, d, NULL,
+SELECT t.e, t.i, v.s, v.k, v.a, v.lo, v.hi, v.b, v.r, v.m, v.f, v.ru, v.rv, v.d, NULL,
     NULL, NULL, '[]'::jsonb, false, now()
-FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::numeric[], %s::numeric[],
-    %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
-    %s::date[]) AS t(e, i, s, k, a, lo, hi, b, r, m, f, ru, rv, d)
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(e, i, n)
+JOIN (
+    SELECT n, s, k, a, lo, hi, b, r::jsonb AS r, m::jsonb AS m, f::jsonb AS f, ru, rv, d
+    FROM unnest(%s::text[], %s::text[], %s::numeric[], %s::numeric[], %s::numeric[], %s::text[],
+        %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::date[])
+        WITH ORDINALITY AS x(s, k, a, lo, hi, b, r, m, f, ru, rv, d, n)
+) AS v ON v.n = t.n
 ON CONFLICT (enterprise_id, item_id) DO UPDATE SET
     status = EXCLUDED.status, estimate_kind = EXCLUDED.estimate_kind,
     amount = EXCLUDED.amount, minimum = EXCLUDED.minimum, maximum = EXCLUDED.maximum,
@@ -389,41 +409,43 @@ ON CONFLICT (enterprise_id, item_id) DO UPDATE SET
     as_of = EXCLUDED.as_of, inputs_hash = NULL, limited_amount = NULL, limited_maximum = NULL,
     limit_notes = '[]'::jsonb, excluded = false, computed_at = now()
 """
+JSON_COLUMNS = frozenset({"reasons", "missing", "failed"})
 
 
-def _upsert(matches: list[Match]) -> None:
-    """Insert or replace the rows, in one statement on PostgreSQL (the row's inputs hash is the
-    full recompute's: None here, so the nightly run decides the row again)."""
-    if not matches:
+def _upsert(entries: list[Entry], catalogue: Mapping[int, ItemPlan]) -> None:
+    """Insert or replace the rows, in one statement on PostgreSQL. The limits' columns start
+    empty (the limits are applied after); the inputs hash is the full recompute's: None here, so
+    the nightly run decides the row again."""
+    if not entries:
         return
     if connection.vendor != "postgresql":  # the embedded SQLite setup
         Match.objects.bulk_create(
-            matches,
+            [_match(catalogue[i], e, verdict) for e, i, verdict in entries],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["enterprise", "item"],
             update_fields=MATCH_FIELDS,
         )
         return
+    distinct: dict[int, int] = {}  # id(verdict) → its number (1-based, as ORDINALITY counts)
+    verdicts: list[tuple] = []
+    numbers = []
+    for entry in entries:
+        verdict = entry[2]
+        number = distinct.get(id(verdict))
+        if number is None:
+            verdicts.append(verdict)
+            number = distinct[id(verdict)] = len(verdicts)
+        numbers.append(number)
     columns = [
-        [m.enterprise_id for m in matches],
-        [m.item_id for m in matches],
-        [m.status for m in matches],
-        [m.estimate_kind for m in matches],
-        [m.amount for m in matches],
-        [m.minimum for m in matches],
-        [m.maximum for m in matches],
-        [m.breakdown for m in matches],
-        *(
-            [json.dumps(getattr(m, name), ensure_ascii=False) for m in matches]
-            for name in ("reasons", "missing", "failed")
-        ),
-        [m.rule_id for m in matches],
-        [m.rule_version for m in matches],
-        [m.as_of for m in matches],
+        [json.dumps(v[at], ensure_ascii=False) if name in JSON_COLUMNS else v[at] for v in verdicts]
+        for at, name in enumerate(VERDICT_FIELDS)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(UPSERT_SQL, columns)
+        cursor.execute(
+            UPSERT_SQL,
+            [[entry[0] for entry in entries], [entry[1] for entry in entries], numbers, *columns],
+        )
 
 
 def item_recompute(
@@ -442,16 +464,15 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
     whose verdict changed written in one statement, the rows out of scope deleted."""
     scope = Enterprise.objects.filter(plan.scope_q)
     verdicts = item_verdicts_sql(plan.spec, on=on, enterprises=scope, claim=plan.claim_keys)
-    fields_of: dict[int, tuple[dict[str, Any], tuple]] = {}  # id(verdict) → its columns
-    rows: list[tuple[int, dict[str, Any], tuple]] = []
+    columns_of: dict[int, tuple] = {}  # id(verdict) → its columns, once per distinct verdict
     kept: list[ItemVerdict] = []  # the memo's verdicts stay alive, so their ids stay theirs
+    rows: list[tuple[int, tuple]] = []
     for enterprise_id, verdict in verdicts:
-        known = fields_of.get(id(verdict))
-        if known is None:
-            fields = plan.match_fields(verdict, on=on)
-            known = fields_of[id(verdict)] = (fields, _verdict(fields))
+        columns = columns_of.get(id(verdict))
+        if columns is None:
+            columns = columns_of[id(verdict)] = _verdict(plan.match_fields(verdict, on=on))
             kept.append(verdict)
-        rows.append((enterprise_id, *known))
+        rows.append((enterprise_id, columns))
     with transaction.atomic():
         out_of_scope = Match.objects.filter(item_id=plan.item_id).exclude(
             enterprise_id__in=scope.values("pk")
@@ -459,19 +480,21 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
         gone = list(out_of_scope.values_list("enterprise_id", flat=True))
         if gone:
             Match.objects.filter(item_id=plan.item_id, enterprise_id__in=gone).delete()
-        stored = _stored_verdicts(Match.objects.filter(item_id=plan.item_id))
+        item_id = plan.item_id
+        stored = _stored_verdicts(item_id=item_id)
         changed = [
-            _row(plan, enterprise_id, fields)
-            for enterprise_id, fields, verdict in rows
-            if stored.get((enterprise_id, plan.item_id)) != verdict
+            (enterprise_id, item_id, columns)
+            for enterprise_id, columns in rows
+            if stored.get((enterprise_id, item_id)) != columns
         ]
-        _upsert(changed)
+        catalogue = {plan.item_id: plan}
+        _upsert(changed, catalogue)
         if limits and plan.limited and (changed or gone):
             apply_cross_item_limits(
-                enterprise_ids={m.enterprise_id for m in changed} | set(gone), on=on
+                enterprise_ids={entry[0] for entry in changed} | set(gone), on=on
             )
         before = {key: verdict[0] for key, verdict in stored.items()}
-        _notify_newly_eligible(changed, before, email=email)
+        _notify_newly_eligible(changed, before, email=email, catalogue=catalogue)
     return len(rows)
 
 
