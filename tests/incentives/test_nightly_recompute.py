@@ -1,0 +1,203 @@
+"""The nightly recompute on a new day (issue 17): the date is no input of its own. A night
+rewrites exactly the rows whose verdict the date changes — a validity date passing, a "within
+365 days" condition crossing its boundary, a certificate expiring, the year of the figures
+turning — and every stored row equals a full evaluation on that date."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from enterprises import schema as profile_schema
+from incentives import facts as fact_readers
+from incentives import matching, matching_bulk
+from incentives import plans as item_plans
+from incentives.models import IncentiveItem, Match
+from portal import clock
+from tests import factories
+
+D = datetime.date(2026, 6, 30)
+DAY = datetime.timedelta(days=1)
+# COPY, arrays and ON CONFLICT … EXCLUDED: the bulk path is PostgreSQL's.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+# A stored row's verdict: every column the run writes but ``as_of`` (the day it was decided).
+VERDICT = [
+    "status", "estimate_kind", "amount", "minimum", "maximum", "breakdown", "reasons",
+    "missing", "failed", "rule_id", "rule_version",
+]  # fmt: skip
+NEW_HITECH = "ts2019-hitech-new"  # 20万 for a 高企 recognised within 365 days
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """The portal's date, moved by the test (``portal.clock``)."""
+    day = {"on": D}
+    monkeypatch.setattr(clock, "today", lambda: day["on"])
+    return day
+
+
+def company(*, hitech_on=None, expires_on=None, revenue=30_000_000, **profile):
+    e = factories.enterprise(city="唐山市", employees=50, **profile)
+    if hitech_on is not None:
+        factories.qualification(
+            e,
+            kind="hitech",
+            recognition="new",
+            recognized_on=hitech_on,
+            expires_on=expires_on or hitech_on + datetime.timedelta(days=3 * 365),
+        )
+    factories.figures(e, 2025, revenue=Decimal(revenue), rd_expense=Decimal(revenue) / 20)
+    return e
+
+
+def expected(enterprises, on) -> dict:
+    """Every row a full evaluation on the date gives (the engine, through the items' plans)."""
+    rows = {}
+    for e in enterprises:
+        e.refresh_from_db()
+        facts = fact_readers.profile_facts(fact_readers.Profile.of(e), on)
+        for plan in item_plans.plans_for_enterprise(e):
+            fields = plan.match_fields(plan.evaluate(facts, on=on), on=on)
+            rows[(e.pk, plan.item_id)] = tuple(fields[f] for f in VERDICT)
+    return rows
+
+
+def stored(enterprises) -> dict:
+    return {
+        (m["enterprise_id"], m["item_id"]): tuple(m[f] for f in VERDICT)
+        for m in Match.objects.filter(enterprise__in=enterprises).values(
+            "enterprise_id", "item_id", *VERDICT
+        )
+    }
+
+
+def night(today, enterprises):
+    """The nightly run, on the clock's date, over these enterprises."""
+    return matching_bulk.full_recompute(on=clock.today(), only=[e.pk for e in enterprises])
+
+
+def overnight(today, enterprises, on=D):
+    """Run the night of ``on`` and the next; check that the next rewrote exactly the rows whose
+    verdict changed and stores what a full evaluation gives. Returns the rewritten rows."""
+    today["on"] = on
+    night(today, enterprises)
+    before = expected(enterprises, on)
+    assert stored(enterprises) == before
+    today["on"] = on + DAY
+    outcome = night(today, enterprises)
+    after = expected(enterprises, on + DAY)
+    changed = {key for key, row in after.items() if before.get(key) != row}
+    rewritten = {
+        (m.enterprise_id, m.item_id)
+        for m in Match.objects.filter(enterprise__in=enterprises, as_of=on + DAY)
+    }
+    assert rewritten == changed
+    assert outcome.written == len(changed)
+    assert outcome.rows == len(after)
+    assert stored(enterprises) == after
+    # One enterprise at a time on the same date stores the same verdicts.
+    for e in enterprises:
+        matching.enterprise_recompute(enterprise_id=e.pk, on=on + DAY)
+    assert stored(enterprises) == after
+    return changed
+
+
+def items_of(keys) -> set[str]:
+    return set(
+        IncentiveItem.objects.filter(pk__in={i for _, i in keys}).values_list("key", flat=True)
+    )
+
+
+def dated_items() -> set[str]:
+    """Items with a condition that reads the date."""
+    return {
+        plan.key for plan in item_plans.plans().values() if matching_bulk.dated_conditions(plan)
+    }
+
+
+def test_a_new_day_with_nothing_changed_rewrites_no_row(today):
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company(), company(revenue=1)]
+    assert overnight(today, city) == set()
+
+
+def test_a_new_year_rewrites_the_rows_reading_last_years_figures(today):
+    city = [company(hitech_on=datetime.date(2026, 3, 1)), company()]
+    changed = overnight(today, city, on=datetime.date(2026, 12, 31))
+    # 2025's figures were the latest complete year; on 1 January 2027 they are 2026's (none).
+    assert changed
+    yearly = {*profile_schema.names(profile_schema.YEARLY), "rd_expense_increase"}
+    yearly.add("rd_expense_ratio")
+    for _, item_id in changed:
+        assert yearly & set(item_plans.plans()[item_id].profile_facts)
+
+
+def test_a_within_365_days_condition_crossing_its_boundary(today):
+    crossing = company(hitech_on=D - datetime.timedelta(days=365))  # in on D, out on D + 1
+    inside = company(hitech_on=D - datetime.timedelta(days=100))
+    changed = overnight(today, [crossing, inside])
+    assert changed
+    assert {e for e, _ in changed} == {crossing.pk}
+    assert NEW_HITECH in items_of(changed)
+    assert items_of(changed) <= dated_items()
+    row = Match.objects.get(enterprise=crossing, item__key=NEW_HITECH)
+    assert row.status == "not_eligible" and row.as_of == D + DAY
+
+
+def test_a_certificate_expiring_overnight(today):
+    expiring = company(hitech_on=datetime.date(2023, 7, 1), expires_on=D)  # valid on D only
+    holder = company(hitech_on=datetime.date(2025, 1, 10))
+    changed = overnight(today, [expiring, holder])
+    assert changed
+    assert {e for e, _ in changed} == {expiring.pk}
+    for _, item_id in changed:  # only items that read the certificate
+        assert any(k.startswith("hitech") for k in item_plans.plans()[item_id].profile_facts)
+
+
+def test_founded_n_years_ago_turning_n_plus_one(today):
+    # A young company's item: founded within 3 × 365 days of the evaluation date.
+    item = IncentiveItem.objects.get(key=NEW_HITECH)
+    item.conditions.create(fact="founded_on", op="within_days", value=3 * 365, position=99)
+    turning = company(hitech_on=D - datetime.timedelta(days=30), founded_on=D - 3 * 365 * DAY)
+    younger = company(hitech_on=D - datetime.timedelta(days=30), founded_on=D - 400 * DAY)
+    changed = overnight(today, [turning, younger])
+    assert changed == {(turning.pk, item.pk)}
+    assert Match.objects.get(enterprise=turning, item=item).status == "not_eligible"
+    assert Match.objects.get(enterprise=younger, item=item).status != "not_eligible"
+
+
+def test_an_item_going_out_of_force_overnight(today):
+    item = IncentiveItem.objects.get(key=NEW_HITECH)
+    item.valid_to = D
+    item.save()
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    changed = overnight(today, city)
+    assert changed == {(e.pk, item.pk) for e in city}
+    assert set(
+        Match.objects.filter(item=item, enterprise__in=city).values_list("status", flat=True)
+    ) == {"not_in_force"}
+
+
+def test_an_application_window_opening_overnight_rewrites_nothing(today):
+    # The window decides when to apply (and the window notice), not the verdict.
+    item = IncentiveItem.objects.get(key=NEW_HITECH)
+    item.window_opens, item.window_closes = D + DAY, D + 30 * DAY
+    item.save()
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    assert overnight(today, city) == set()
+
+
+def test_rows_written_by_the_code_before_are_rewritten_once(today):
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    night(today, city)
+    rows = Match.objects.filter(enterprise__in=city)
+    rows.update(inputs_hash=12345)  # a hash of the old code (the date was in it)
+    assert night(today, city).written == rows.count()
+    assert night(today, city).written == 0
+    assert stored(city) == expected(city, D)
