@@ -17,14 +17,61 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from incentives import plans
+from incentives import caching, plans
 from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, evaluate_item, in_force
 from incentives.limits import LimitSpec, apply_limits
-from incentives.models import CrossItemLimit, IncentiveItem
+from incentives.models import CrossItemLimit, Fact, IncentiveItem
 from incentives.rules import Estimate, format_wan
 from organisations.models import Region
 
 GOOD = (ELIGIBLE, LIKELY_ELIGIBLE)
+
+
+# ---------------------------------------------------------------------------------------------
+# What every request reads of the catalogue: once per catalogue version in each process
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The cities, the declared facts and the limits that cross items, as the calculator reads
+    them (shared by the requests of a process: never changed)."""
+
+    cities_by_name: Mapping[str, Region]
+    cities_by_id: Mapping[int, Region]
+    facts: Mapping[str, Fact]
+    limits: tuple[LimitSpec, ...]
+
+    def city(self, value: str) -> Region | None:
+        """A city by its name or its region id (as the API takes it)."""
+        # isdecimal on ASCII, not isdigit: "²" is a digit but no number int() reads.
+        if value.isascii() and value.isdecimal() and len(value) < 12:
+            return self.cities_by_id.get(int(value))
+        return self.cities_by_name.get(value)
+
+
+def _reference() -> Reference:
+    by_name: dict[str, Region] = {}
+    by_id: dict[int, Region] = {}
+    for city in Region.objects.filter(level=Region.Level.CITY):
+        by_name.setdefault(city.name, city)
+        by_id[city.pk] = city
+    limits = tuple(
+        LimitSpec(lim.key, lim.kind, tuple(i.key for i in lim.items.all()), lim.amount, lim.note)
+        for lim in CrossItemLimit.objects.prefetch_related("items")
+    )
+    return Reference(
+        cities_by_name=by_name,
+        cities_by_id=by_id,
+        facts={fact.key: fact for fact in Fact.objects.all()},
+        limits=limits,
+    )
+
+
+def reference() -> Reference:
+    """The calculator's reference data, built once per catalogue version (cities, facts and
+    limits are catalogue tables: an edit bumps the version, ``incentives/caching.py``)."""
+    return caching.per_version("calculator-reference", _reference)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,10 +238,7 @@ def calculate(
 def _limit(results: list[CalculatedMatch]) -> None:
     """The limits that cross items, as ``match_limits`` applies them to stored matches; a visitor
     has no grants yet, so only what this calculation gives counts against a cap."""
-    limits = [
-        LimitSpec(lim.key, lim.kind, tuple(i.key for i in lim.items.all()), lim.amount, lim.note)
-        for lim in CrossItemLimit.objects.prefetch_related("items")
-    ]
+    limits = reference().limits
     if not limits:
         return
     good = {row.item.key: row for row in results if row.status in GOOD}
@@ -204,7 +248,7 @@ def _limit(results: list[CalculatedMatch]) -> None:
         )
         for key, row in good.items()
     }
-    outcome = apply_limits(estimates, limits)
+    outcome = apply_limits(estimates, list(limits))
     for key, row in good.items():
         if key in outcome.excluded:
             row.limited_amount = Decimal(0) if row.estimate_kind == "exact" else None
