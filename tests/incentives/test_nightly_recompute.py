@@ -201,3 +201,16 @@ def test_rows_written_by_the_code_before_are_rewritten_once(today):
     assert night(today, city).written == rows.count()
     assert night(today, city).written == 0
     assert stored(city) == expected(city, D)
+
+
+def test_an_award_rule_ending_names_each_new_day(today):
+    # In force, but no award rule in effect: the reasons name the date ("no award rule is in
+    # effect on …"), so each night rewrites those rows — and only those.
+    item = IncentiveItem.objects.get(key=NEW_HITECH)
+    for rule in item.rules.all():
+        rule.effective_to = D
+        rule.save()
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    assert overnight(today, city) == {(e.pk, item.pk) for e in city}
+    assert overnight(today, city, on=D + DAY) == {(e.pk, item.pk) for e in city}
+    assert overnight(today, city, on=D + 2 * DAY) == {(e.pk, item.pk) for e in city}
