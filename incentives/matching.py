@@ -362,13 +362,16 @@ def _stored_verdicts(*, enterprise_id: int | None = None, item_id: int | None = 
     stored = {}
     with connection.cursor() as cursor:
         cursor.execute(STORED_SQL.format(where=where), params)
+        # numeric(16, 2) comes back to the cent already: only the JSON needs reading.
+        r, m, f = JSON_AT
         for row in cursor.fetchall():
-            values = [_same(value) for value in row[2:]]
-            for at in JSON_AT:
+            values = list(row[2:])
+            for at in (r, m, f):
                 text = values[at]
-                if text not in parsed:
-                    parsed[text] = json.loads(text) if text is not None else None
-                values[at] = parsed[text]
+                known = parsed.get(text)
+                if known is None:
+                    known = parsed[text] = json.loads(text) if text is not None else None
+                values[at] = known
             stored[(row[0], row[1])] = tuple(values)
     return stored
 
