@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_submitted_case_cannot_be_rated_yet(submitted, qualified):
-    with pytest.raises(RatingError, match=r"结束|ended"):
+    with pytest.raises(RatingError, match=r"办结|ended"):
         services.rating_give(application_id=submitted.pk, user=qualified, level=5)
     assert not Rating.objects.exists()
 
@@ -66,7 +66,7 @@ def test_withdrawn_after_acceptance_may_be_rated(qualified, reviewer, submitted)
 
 def test_a_poor_rating_needs_a_reason(ended, qualified):
     for level in (Level.DISSATISFIED, Level.VERY_DISSATISFIED):
-        with pytest.raises(RatingError, match=r"原因|reason"):
+        with pytest.raises(RatingError, match=r"理由|reason"):
             services.rating_give(application_id=ended.pk, user=qualified, level=level, reason="  ")
     with pytest.raises(RatingError):
         services.rating_give(application_id=ended.pk, user=qualified, level=7)
@@ -78,7 +78,7 @@ def test_second_rating_only_after_the_reply_and_only_once(ended, qualified, head
         application_id=ended.pk, user=qualified, level=Level.DISSATISFIED, reason="没人接电话"
     )
     rectification = poor.rectification
-    with pytest.raises(RatingError, match=r"回复|replied"):
+    with pytest.raises(RatingError, match=r"答复|replied"):
         services.rating_give(application_id=ended.pk, user=qualified, level=5)
     with pytest.raises(RatingError):  # a reviewer may not answer
         services.rectification_reply(
