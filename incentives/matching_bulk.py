@@ -54,7 +54,7 @@ from incentives import facts as fact_readers
 from incentives import plans as item_plans
 from incentives.engine import condition_outcome, in_force
 from incentives.match_limits import apply_cross_item_limits
-from incentives.models import EnterpriseNotice
+from incentives.models import CrossItemLimit, EnterpriseNotice, Grant
 from incentives.plans import ItemPlan
 from incentives.rules import rule_in_effect
 from organisations.models import Region
@@ -130,6 +130,12 @@ def day_outcome(plan: ItemPlan, on: datetime.date) -> tuple:
 def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, ItemRun]:
     """Every item's plan prepared for a run on a date (in the active language), by item id."""
     language = translation.get_language() or ""
+    limits: dict[int, list] = defaultdict(list)  # item id → the limits that name it
+    for limit in CrossItemLimit.objects.prefetch_related("items").order_by("pk"):
+        spec = (limit.key, limit.kind, limit.amount, limit.note)
+        spec += (sorted(i.pk for i in limit.items.all()),)
+        for item in limit.items.all():
+            limits[item.pk].append(spec)
     runs = {}
     for plan in catalogue.by_id.values():
         # Claim facts included: for the hash, a superset of what the engine reads is safe.
@@ -143,6 +149,8 @@ def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, I
                 keys,
                 day_outcome(plan, on),
                 [condition for condition, _ in dated],
+                plan.limited,
+                limits.get(plan.item_id, []),
                 language,
             )
         ).encode()
@@ -226,6 +234,20 @@ SELECT (enterprise_id::bigint << 32) + item_id, inputs_hash, status,
        AND NOT excluded
 FROM incentives_match WHERE enterprise_id = ANY(%s)
 """
+# Per enterprise: its rows, those with a hash, the sum of the hashes, and whether every row is
+# clean of limits or in an item a limit names. When the count and the sum equal those of the
+# hashes the run computes, every stored row has its computed hash (64-bit hashes of different
+# inputs summing alike by chance is as likely as a collision of the hash itself), and the
+# enterprise's rows are left alone without reading them one by one.
+SUMS_SQL = """
+SELECT enterprise_id, count(*), count(inputs_hash), sum(inputs_hash),
+       bool_and(item_id = ANY(%s) OR (limited_amount IS NULL AND limited_maximum IS NULL
+                AND limit_notes = '[]'::jsonb AND NOT excluded))
+FROM incentives_match WHERE enterprise_id = ANY(%s) GROUP BY enterprise_id
+"""
+GRANTED_SQL = f"""
+SELECT DISTINCT enterprise_id FROM {Grant._meta.db_table} WHERE enterprise_id = ANY(%s)
+"""  # noqa: S608 - names from the models, never from input
 Q_FIELDS = ("kind", "level", "recognition", "recognized_on", "expires_on")
 Q_FIELDS += ("moved_in_from_other_province",)
 
@@ -303,9 +325,14 @@ def full_recompute(
             if not profiles:
                 break
             after = profiles[-1].enterprise.pk
-            _chunk(cursor, profiles, catalogue, runs, on, outcome)
-            ids = [p.enterprise.pk for p in profiles]
-            apply_cross_item_limits(enterprise_ids=ids, on=on)
+            touched = _chunk(cursor, profiles, catalogue, runs, on, outcome)
+            # The limits that cross items read an enterprise's rows of the items they name (a
+            # limit's change changes those rows' hashes, see ``item_runs``) and its grants (the
+            # year's and all): enterprises with a row written or removed, or with grants.
+            cursor.execute(GRANTED_SQL, [[p.enterprise.pk for p in profiles]])
+            touched.update(row[0] for row in cursor.fetchall())
+            if touched:
+                apply_cross_item_limits(enterprise_ids=sorted(touched), on=on)
         done += len(profiles)
         outcome.enterprises = done
         if progress:
@@ -313,34 +340,55 @@ def full_recompute(
     return outcome
 
 
-def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> None:
+def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
+    """Write one chunk's changed rows; returns the enterprises with rows written or removed."""
     ids = [p.enterprise.pk for p in profiles]
-    cursor.execute(STORED_SQL, [ids])
-    stored = {key: (h, s, clean) for key, h, s, clean in cursor.fetchall()}
-    lines = io.StringIO()
-    newly: list[tuple[int, int, str, str]] = []  # enterprise, item, notice key, message
-    by_serving: dict[int, tuple[ItemRun, ...]] = {}  # id of a scope's plans → their runs
-    blake2b, from_bytes, pop = _blake2b, int.from_bytes, stored.pop
+    limited = [run.item_id for run in runs.values() if run.plan.limited]
+    cursor.execute(SUMS_SQL, [limited, ids])
+    sums = {e: (n, hashed, total, clean) for e, n, hashed, total, clean in cursor.fetchall()}
+    by_serving: dict[int, tuple[tuple[ItemRun, ...], tuple[str, ...]]] = {}
+    blake2b, from_bytes, readers = _blake2b, int.from_bytes, fact_readers.READERS
+    # The enterprises whose stored rows differ from what the run computes, with their facts and
+    # each row's (run, hash).
+    differ: list[tuple[int, dict, list[tuple[ItemRun, int]]]] = []
     for profile in profiles:
         enterprise = profile.enterprise
-        serving = catalogue.for_enterprise(enterprise)
-        if not serving:
-            continue
-        serving_runs = by_serving.get(id(serving))
-        if serving_runs is None:
-            serving_runs = by_serving[id(serving)] = tuple(runs[p.item_id] for p in serving)
-        facts = fact_readers.profile_facts(profile, on)
         pk = enterprise.pk
-        base = pk << 32
-        prefix, seen = f"{pk}\t", {}
-        outcome.rows += len(serving_runs)
+        serving = catalogue.for_enterprise(enterprise)
+        scope = by_serving.get(id(serving))
+        if scope is None:
+            serving_runs = tuple(runs[p.item_id] for p in serving)
+            # Only the facts these items read (the hash's keys, a superset of the engine's).
+            needed = tuple(sorted({k for run in serving_runs for k in run.keys}))
+            scope = by_serving[id(serving)] = (serving_runs, needed)
+        serving_runs, needed = scope
+        facts = {k: readers[k].read(profile, on) for k in needed}
+        seen: dict = {}
+        hashes = []
         for run in serving_runs:
             # ``inputs_hash``, inlined: this loop runs once per row of the city.
             values = seen.get(run.seen_key)
             if values is None:
                 values = seen[run.seen_key] = _values(run, facts, on)
             digest = blake2b(run.digest + values, digest_size=8).digest()
-            fingerprint = from_bytes(digest, "big", signed=True)
+            hashes.append((run, from_bytes(digest, "big", signed=True)))
+        outcome.rows += len(hashes)
+        n = len(hashes)
+        if sums.get(pk) == (n, n, sum(h for _, h in hashes), True) or (n == 0 and pk not in sums):
+            continue
+        differ.append((pk, facts, hashes))
+    touched = {pk for pk, _, _ in differ}
+    if not differ:
+        return touched
+    cursor.execute(STORED_SQL, [[pk for pk, _, _ in differ]])
+    stored = {key: (h, s, clean) for key, h, s, clean in cursor.fetchall()}
+    pop = stored.pop
+    lines = io.StringIO()
+    newly: list[tuple[int, int, str, str]] = []  # enterprise, item, notice key, message
+    for pk, facts, hashes in differ:
+        base = pk << 32
+        prefix = f"{pk}\t"
+        for run, fingerprint in hashes:
             before = pop(base + run.item_id, None)
             plan = run.plan
             # A row in a cross-item limit keeps the limits' columns: they are the limits' business.
@@ -406,3 +454,4 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> None:
             ],
         )
         outcome.notices += cursor.rowcount
+    return touched

@@ -13,7 +13,7 @@ from enterprises import schema as profile_schema
 from incentives import facts as fact_readers
 from incentives import matching, matching_bulk
 from incentives import plans as item_plans
-from incentives.models import IncentiveItem, Match
+from incentives.models import CrossItemLimit, Grant, IncentiveItem, Match
 from portal import clock
 from tests import factories
 
@@ -214,3 +214,46 @@ def test_an_award_rule_ending_names_each_new_day(today):
     assert overnight(today, city) == {(e.pk, item.pk) for e in city}
     assert overnight(today, city, on=D + DAY) == {(e.pk, item.pk) for e in city}
     assert overnight(today, city, on=D + 2 * DAY) == {(e.pk, item.pk) for e in city}
+
+
+def test_limits_follow_a_new_grant_a_new_year_and_a_changed_cap(today):
+    """The nightly run applies the limits that cross items only to enterprises with rows written
+    or with grants; a limit's change is a change of the rows of the items it names."""
+    e = company(hitech_on=datetime.date(2026, 3, 1))
+    other = company(hitech_on=datetime.date(2026, 3, 1))
+    items = IncentiveItem.objects.filter(key__in=[NEW_HITECH, "ts2019-techsme-national-new"])
+    limit = CrossItemLimit.objects.create(
+        key="test-cap",
+        document=items[0].measure.document,
+        kind="yearly_cap",
+        amount=Decimal(250000),
+        note="测试年度上限",
+    )
+    limit.items.set(items)
+    night(today, [e, other])
+    assert match(e).limited_amount is None  # 20万 under a 25万 cap
+
+    Grant.objects.create(
+        enterprise=e,
+        item=items.get(key="ts2019-techsme-national-new"),
+        granted_on=D,
+        amount=Decimal(100000),
+        source="imported",
+    )
+    today["on"] = D + DAY
+    night(today, [e, other])
+    assert match(e).limited_amount == Decimal(150000)  # 25万 − 10万 granted this year
+    assert match(other).limited_amount is None
+
+    limit.amount = Decimal(220000)
+    limit.save()
+    night(today, [e, other])
+    assert match(e).limited_amount == Decimal(120000)
+
+    today["on"] = datetime.date(2027, 1, 2)  # last year's grant no longer counts
+    night(today, [e, other])
+    assert match(e).limited_amount is None
+
+
+def match(e):
+    return Match.objects.get(enterprise=e, item__key=NEW_HITECH)
