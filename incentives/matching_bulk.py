@@ -19,7 +19,8 @@ What makes it fast:
 
 The date. A verdict changes with the date only through
 - the item's validity dates (``engine.in_force``) and its rules' dates (``rule_in_effect``, and
-  the stored rule and version): the item's *day outcome*, one per item and night;
+  the stored rule and version): the item's *day outcome*, one per item and night (an item out
+  of force reads no fact: its rows' hash is its day outcome alone);
 - the facts read on the date: a qualification valid on it (a certificate expiring), the latest
   recognition before it, the figures of the year before it. These are already in the hash as
   the values the readers return for that date;
@@ -141,13 +142,16 @@ def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, I
         # Claim facts included: for the hash, a superset of what the engine reads is safe.
         keys = tuple(sorted(k for k in plan.facts_read if k in fact_readers.READERS))
         dated = dated_conditions(plan)
+        day = day_outcome(plan, on)
+        if day[0] is not None:  # not in force on the date: the verdict reads no fact
+            keys, dated = (), ()
         basis = repr(
             (
                 plan.item_id,
                 plan.spec,
                 sorted(plan.claim_keys),
                 keys,
-                day_outcome(plan, on),
+                day,
                 [condition for condition, _ in dated],
                 plan.limited,
                 limits.get(plan.item_id, []),
