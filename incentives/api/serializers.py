@@ -226,14 +226,18 @@ class CalculatorRequestSerializer(serializers.Serializer):
     )
     date = serializers.DateField(required=False, help_text="Evaluation date; today if absent.")
 
+    @cached_property
+    def _reference(self) -> calculation.Reference:
+        return calculation.reference()  # built once per catalogue version; one query a request
+
     def validate_city(self, value):
-        city = calculation.reference().city(value)  # once per catalogue version, not a query
+        city = self._reference.city(value)
         if city is None:
             raise serializers.ValidationError(_("No such city: %(city)s.") % {"city": value})
         return city
 
     def validate_facts(self, value):
-        declared = calculation.reference().facts
+        declared = self._reference.facts
         errors, clean = {}, {}
         for key, raw in value.items():
             fact = declared.get(key)

@@ -151,6 +151,9 @@ def test_newly_eligible_enterprises_are_told_once(city):
 
 def test_rows_written_one_enterprise_at_a_time_carry_no_inputs_hash(city):
     matching_bulk.full_recompute(on=ON)
+    # One enterprise at a time writes only the rows whose verdict changed (issue 17): the others
+    # keep the hash they were decided with. Here every stored row is made stale first.
+    Match.objects.filter(enterprise=city[0]).update(breakdown="stale")
     matching.enterprise_recompute(enterprise_id=city[0].pk, on=ON)
     assert not Match.objects.filter(enterprise=city[0], inputs_hash__isnull=False).exists()
     # …so the next full recompute decides them again, and stores the same.
