@@ -95,22 +95,27 @@ def display_value(value: Any, declaration: Mapping[str, Any]) -> str:
     return f"{value}{unit if kind in NUMERIC_TYPES else ''}"
 
 
+# Each operator's words, translated when asked for (one lookup per condition, not eleven: the
+# calculator words every condition of 70 items per request).
+REQUIREMENT_WORDS = {
+    "eq": lambda: _("is %(value)s"),
+    "ne": lambda: _("is not %(value)s"),
+    "in": lambda: _("is one of %(value)s"),
+    "not_in": lambda: _("is none of %(value)s"),
+    "gt": lambda: _("above %(value)s"),
+    "gte": lambda: _("at least %(value)s"),
+    "lt": lambda: _("below %(value)s"),
+    "lte": lambda: _("at most %(value)s"),
+    "is_true": lambda: _("yes"),
+    "is_false": lambda: _("no"),
+    "within_days": lambda: _("within %(days)s days before the evaluation date"),
+}
+
+
 def requirement_text(condition: Mapping[str, Any], declaration: Mapping[str, Any]) -> str:
     op, value = condition["op"], condition.get("value")
     shown = "" if op in NO_VALUE_OPERATORS | {"within_days"} else display_value(value, declaration)
-    return {
-        "eq": _("is %(value)s"),
-        "ne": _("is not %(value)s"),
-        "in": _("is one of %(value)s"),
-        "not_in": _("is none of %(value)s"),
-        "gt": _("above %(value)s"),
-        "gte": _("at least %(value)s"),
-        "lt": _("below %(value)s"),
-        "lte": _("at most %(value)s"),
-        "is_true": _("yes"),
-        "is_false": _("no"),
-        "within_days": _("within %(days)s days before the evaluation date"),
-    }[op] % {"value": shown, "days": value}
+    return REQUIREMENT_WORDS[op]() % {"value": shown, "days": value}
 
 
 def validate_condition(condition: Any, *, declared: Mapping[str, Mapping[str, Any]]) -> list[str]:
