@@ -37,6 +37,7 @@ class Reference:
     """The cities, the declared facts and the limits that cross items, as the calculator reads
     them (shared by the requests of a process: never changed)."""
 
+    catalogue: plans.Catalogue  # the plans of the same version (or a newer one)
     cities_by_name: Mapping[str, Region]
     cities_by_id: Mapping[int, Region]
     facts: Mapping[str, Fact]
@@ -61,6 +62,7 @@ def _reference() -> Reference:
         for lim in CrossItemLimit.objects.prefetch_related("items")
     )
     return Reference(
+        catalogue=plans.catalogue(),
         cities_by_name=by_name,
         cities_by_id=by_id,
         facts={fact.key: fact for fact in Fact.objects.all()},
@@ -201,8 +203,9 @@ def calculate(
     request, the catalogue does not)."""
     claims = {k: v for k, v in (claims or {}).items() if v is not None}
     item_claims = item_claims or {}
+    ref = reference()  # one query (the version) for the plans and the limits
     results = []
-    for plan in plans_listed(city=city):
+    for plan in ref.catalogue.serving(city_id=city.pk, kind=plans.COMPANY):
         given = {k: v for k, v in claims.items() if k in plan.claim_keys}
         given.update(
             {
@@ -231,14 +234,13 @@ def calculate(
                 else [],
             )
         )
-    _limit(results)
+    _limit(results, ref.limits)
     return results
 
 
-def _limit(results: list[CalculatedMatch]) -> None:
+def _limit(results: list[CalculatedMatch], limits: tuple[LimitSpec, ...]) -> None:
     """The limits that cross items, as ``match_limits`` applies them to stored matches; a visitor
     has no grants yet, so only what this calculation gives counts against a cap."""
-    limits = reference().limits
     if not limits:
         return
     good = {row.item.key: row for row in results if row.status in GOOD}

@@ -295,8 +295,8 @@ def calculator(client) -> dict:
 
 def test_the_calculator_reads_the_catalogue_once_per_version(client, django_assert_max_num_queries):
     calculator(client)  # this version's plans and reference data built
-    # Each query is the version's one row (the plans', the reference data's): no catalogue table.
-    with django_assert_max_num_queries(3):
+    # Each query is the version’s one row (the request’s check, the calculation’s): no other table.
+    with django_assert_max_num_queries(2):
         rows = calculator(client)
     assert rows["ts2019-hitech-new"]["estimate"]["amount"] == "200000"
     assert rows["ts2019-hitech-new"]["lead_bureaus"]
