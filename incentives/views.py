@@ -154,7 +154,9 @@ class MyPoliciesView(EnterpriseRequiredMixin, TemplateView):
             summary=claim_summary(groups),
             first_rows=FIRST_ROWS,
             notices=list(selectors.enterprise_unread_notices(enterprise=enterprise)),
-            as_of=matches[0].as_of if matches else None,
+            # The latest day a verdict was decided: the nightly run rewrites only the rows the
+            # date or the data changed, the others keep the day they were last decided.
+            as_of=max((match.as_of for match in matches), default=None),
             **kwargs,
         )
 
