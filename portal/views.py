@@ -17,11 +17,13 @@ from accounts.access import (
     EnterpriseRequiredMixin,
     LeadershipRequiredMixin,
 )
+from applications import selectors as case_selectors
 from consultations import selectors as consultation_selectors
 from enterprises import verification
 from incentives import selectors as incentive_selectors
 from portal import clock, selectors
 from portal.navigation import navigation_for
+from ratings import selectors as rating_selectors
 
 
 class HomeView(TemplateView):
@@ -64,6 +66,10 @@ class BureauHomeView(BureauStaffRequiredMixin, TemplateView):
             .filter(state="pending")
             .count(),
             open_questions=consultation_selectors.bureau_open_count(bureau=bureau),
+            waiting_cases=case_selectors.bureau_waiting(user=self.request.user).count(),
+            rectifications_open=rating_selectors.bureau_rectifications(
+                user=self.request.user
+            ).count(),
             **kwargs,
         )
 

@@ -12,12 +12,15 @@ pytestmark = pytest.mark.browser
 PAGES = {
     None: ["/", "/policies/", "/policies/ts2019-hitech-new/", "/documents/",
            "/documents/tangshan-2019-15/", "/calculator/", "/publicity/", "/register/",
-           "/accounts/login/"],
+           "/accounts/login/", "/claim/", "/policies/ts2019-hitech-new/ask/"],
     "qiye": ["/enterprise/", "/enterprise/profile/", "/enterprise/policies/", "/applications/",
-             "/inbox/"],
-    "kezhang": ["/bureau/", "/bureau/cases/"],
+             "/inbox/", "/enterprise/verification/"],
+    "xinqiye": ["/enterprise/", "/enterprise/verification/"],
+    "kezhang": ["/bureau/", "/bureau/cases/", "/bureau/verifications/", "/bureau/lists/",
+                "/bureau/lists/upload/", "/bureau/ratings/", "/bureau/ratings/rectify/",
+                "/bureau/questions/", "/bureau/contacts/"],
     "guanli": ["/manage/"],
-    "lingdao": ["/leadership/", "/dashboard/"],
+    "lingdao": ["/leadership/", "/dashboard/", "/leadership/satisfaction/"],
 }  # fmt: skip
 
 

@@ -63,7 +63,7 @@ def test_a_visitors_question_is_answered_and_published(browser, live_server, tra
     # The reviewer of the lead bureau answers it from the queue and publishes it.
     login(page, base, "shenhe", "Shenhe-demo-2026")
     page.goto(f"{base}/bureau/")
-    page.get_by_test_id("questions-card").get_by_role("link").click()
+    page.get_by_test_id("questions-card").click()
     page.wait_for_load_state("networkidle")
     row = page.get_by_test_id("question-row").first
     assert VISITOR["name"] in row.inner_text()

@@ -419,3 +419,13 @@ def test_every_city_with_bureaus_has_one_that_verifies_and_check_deploy_says_oth
     Bureau.objects.filter(city__name="廊坊市").update(verifies_enterprises=False)
     (warning,) = enterprise_verifiers_check()
     assert "廊坊市" in warning.msg
+
+
+def test_the_bureau_home_counts_what_waits_for_the_verifier(newcomer, verifier, other_bureau):
+    send_documents(logged_in(newcomer))
+    page = logged_in(verifier).get(reverse("portal:bureau_home"))
+    tile = page.content.decode().split('data-testid="verifications-link"')[1].split("</a>")[0]
+    assert re.search(r">\s*1\s*\D", tile), tile
+    # A bureau that does not verify has no such tile.
+    other = logged_in(other_bureau).get(reverse("portal:bureau_home")).content.decode()
+    assert 'data-testid="verifications-link"' not in other
