@@ -79,6 +79,15 @@ def _store(*, enterprise_id: int, upload: Any, info: UploadInfo) -> str:
     return default_storage.save(path, upload)
 
 
+def _documents(*, enterprise_id: int, licence: Any, authorisation: Any) -> dict[str, str]:
+    """The claim's fields for the two documents, each stored under a random name."""
+    fields = {}
+    for field, upload in (("licence", licence), ("authorisation", authorisation)):
+        fields[field] = _store(enterprise_id=enterprise_id, upload=upload, info=upload.inspected)
+        fields[f"{field}_name"] = upload.inspected.safe_name
+    return fields
+
+
 def _staff_of(bureaus) -> list[User]:
     return list(User.objects.filter(bureau__in=bureaus, role=Role.BUREAU, is_active=True))
 
@@ -126,12 +135,7 @@ def registration_verification_request(
         claimant_email=by.email,
         company_name=enterprise.name,
         statement=statement,
-        licence=_store(enterprise_id=enterprise.pk, upload=licence, info=licence.inspected),
-        licence_name=licence.inspected.safe_name,
-        authorisation=_store(
-            enterprise_id=enterprise.pk, upload=authorisation, info=authorisation.inspected
-        ),
-        authorisation_name=authorisation.inspected.safe_name,
+        **_documents(enterprise_id=enterprise.pk, licence=licence, authorisation=authorisation),
     )
     claim.full_clean()
     claim._history_user = by
@@ -180,12 +184,7 @@ def claim_file(
         claimant_email=email,
         company_name=company_name,
         statement=statement,
-        licence=_store(enterprise_id=enterprise.pk, upload=licence, info=licence.inspected),
-        licence_name=licence.inspected.safe_name,
-        authorisation=_store(
-            enterprise_id=enterprise.pk, upload=authorisation, info=authorisation.inspected
-        ),
-        authorisation_name=authorisation.inspected.safe_name,
+        **_documents(enterprise_id=enterprise.pk, licence=licence, authorisation=authorisation),
     )
     claim.full_clean()
     claim.save()

@@ -3,24 +3,15 @@ the enterprise resubmits → 会签 by the 工信局 → the head approves → �
 appearing in the right inbox."""
 
 import datetime
+import functools
 import re
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.steps import login, screenshot
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def login(page, base, username, password):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, page.content()[:500]
 
 
 def inbox_text(page, base):
@@ -28,9 +19,7 @@ def inbox_text(page, base):
     return page.get_by_test_id("inbox").inner_text()
 
 
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"journey-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="journey")
 
 
 def test_apply_supplement_cosign_approve_publicize_pay(

@@ -6,7 +6,7 @@ and publishes; only then is the document on the public pages."""
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_rule_editor_journey import login
+from tests.browser.steps import login
 from tests.incentives.test_drafting import ANNEX, BODY, HEAD
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ in var/screenshots/ (layout-<width>-<user>-<page>.png) for a person to look at."
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_rule_editor_journey import login
+from tests.browser.steps import login
 
 pytestmark = pytest.mark.browser
 

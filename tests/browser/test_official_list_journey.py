@@ -3,28 +3,17 @@ recognised 高新技术企业, reads the dry run, confirms it; each enterprise t
 offer of 唐山's 20万 award for a new 高企 in its inbox."""
 
 import datetime
+import functools
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.steps import login, screenshot
 
 pytestmark = pytest.mark.browser
 HEADER = "统一社会信用代码,企业名称,资质,层级,认定日期,证书编号,批次/文号"
 
 
-def login(page, base, username, password):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, page.content()[:500]
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"official-list-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="official-list")
 
 
 def test_a_list_of_30_new_hitech_enterprises_opens_their_offers(

@@ -4,28 +4,18 @@ bureau (唐山市科学技术局) finds it in the queue, answers it and publishe
 visitor's identity; the private link shows the answer, and the item page shows the 常见问题
 without the visitor's name, phone or e-mail."""
 
+import functools
+
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.steps import login, screenshot
 
 pytestmark = pytest.mark.browser
 ITEM = "ts2019-hitech-new"
 VISITOR = {"name": "王小明", "phone": "13912340000", "email": "wangxm@163.com"}
 
 
-def login(page, base, username, password):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, page.content()[:500]
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"question-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="question")
 
 
 def test_a_visitors_question_is_answered_and_published(browser, live_server, transactional_db):

@@ -4,19 +4,18 @@ told, records the rectification and replies (a reviewer only reads it) → the e
 reply and rates again, once → the leadership dashboard shows the bureau's satisfaction."""
 
 import datetime
+import functools
 from urllib.parse import unquote
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_application_journey import PDF, inbox_text, login
+from tests.browser.steps import login, screenshot
+from tests.browser.test_application_journey import PDF, inbox_text
 
 pytestmark = pytest.mark.browser
 
 
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"rating-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="rating")
 
 
 def settle(page):

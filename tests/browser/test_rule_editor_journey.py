@@ -6,27 +6,16 @@ it themselves. The second approves it for tomorrow. Until then the public page, 
 shows the change in words."""
 
 import datetime
+import functools
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.steps import login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def login(page, base, username, password):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, page.content()[:500]
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"rule-editor-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="rule-editor")
 
 
 def hitech_line(page) -> str:

@@ -4,12 +4,13 @@ can. A second person registering the same code is offered the claim, files a dis
 evidence, and the bureau transfers the administration: the holder is told and closed, the
 claimant receives the link and becomes the administrator."""
 
+import functools
 import re
 
 import pytest
 
 from portal.validators import credit_code_check_character, org_code_check_character
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.steps import login, screenshot
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -21,19 +22,7 @@ def credit_code() -> str:
     return first17 + credit_code_check_character(first17)
 
 
-def login(page, base, username, password):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, page.content()[:500]
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"verification-{name}.png"), full_page=True)
+shot = functools.partial(screenshot, prefix="verification")
 
 
 def register(page, base, code, *, username, email):
