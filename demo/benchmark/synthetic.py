@@ -5,6 +5,13 @@ Enterprises are drawn by the demo's generator (``portal.demo_profiles``: the sam
 catalogue, companies and public institutions alike. Cases are spread over the items, the states
 and the enterprises. No history rows are written: the benchmark measures matching and pages,
 not the audit trail of a data load.
+
+The province-scale data set (issue 17: 1,000,000 enterprises) draws over 河北's eleven cities and
+the two other seed cities instead, by population (``demo.benchmark.province``: the nine cities
+beyond the seed get a copy of 唐山's catalogue first), and streams: it draws and copies batches of
+``BATCH`` enterprises, so memory does not grow with the size but for the sets that keep credit
+codes, names and certificate numbers unique. Up to 100,000 the four-city data set is drawn as it
+always was, one draw per size, so earlier figures stay comparable.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from applications.services import routing_bureaus
+from demo.benchmark.province import CLONED_CITIES, PROVINCE_SHARES
 from demo.enterprises import DATA
 from demo.profiles import Plan, ProfileGenerator
 from incentives.models import IncentiveItem
@@ -41,6 +49,9 @@ EXTRA_CITIES = {
         "trade_names": ["祁连", "敦煌", "玉门", "瓜州", "肃州", "阳关", "金塔", "戈壁", "丝路"],
     }
 }
+# Above this size the data set is the province's (issue 17), streamed in batches.
+PROVINCE_FROM = 100_000
+BATCH = 20_000
 # About one organisation in twelve is a public institution, social organisation or the like
 # (统一社会信用代码 not issued by 市场监管): the institution items are for them.
 INSTITUTION_SHARE = 0.08
@@ -92,12 +103,27 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
 
 
 class Synthetic:
-    """Draws enterprises in batches from one seeded generator, so each size extends the last."""
+    """Draws enterprises in batches from one seeded generator, so each size extends the last.
+    With ``province``, over the cities of ``PROVINCE_SHARES`` (``province.province_clone`` must
+    have made them), in batches of ``BATCH``; else over the four cities of ``CITY_SHARES``."""
 
-    def __init__(self, *, seed: int = 8, today: datetime.date | None = None):
+    def __init__(
+        self, *, seed: int = 8, today: datetime.date | None = None, province: bool = False
+    ):
         self.today = today or clock.today()
+        self.province = province
+        self.shares = PROVINCE_SHARES if province else CITY_SHARES
         data = yaml.safe_load(Path(DATA).read_text(encoding="utf-8"))
-        for name, extra in EXTRA_CITIES.items():
+        extra_cities = dict(EXTRA_CITIES)
+        if province:
+            for city in CLONED_CITIES:
+                extra_cities[city.name] = {
+                    "like": city.like,
+                    "province_short": "河北",
+                    "province_code": "13",
+                    "trade_names": list(city.trade_names),
+                }
+        for name, extra in extra_cities.items():
             local = copy.deepcopy(data["cities"][extra["like"]])
             local.update({k: v for k, v in extra.items() if k != "like"})
             local["districts"] = {}
@@ -106,9 +132,15 @@ class Synthetic:
                 if extra["like"] in sector["cities"]:
                     sector["cities"][name] = sector["cities"][extra["like"]]
         cities = sorted(
-            Region.objects.filter(level=Region.Level.CITY, name__in=CITY_SHARES),
-            key=lambda city: list(CITY_SHARES).index(city.name),
+            Region.objects.filter(level=Region.Level.CITY, name__in=self.shares),
+            key=lambda city: list(self.shares).index(city.name),
         )
+        missing = set(self.shares) - {city.name for city in cities}
+        if missing:
+            raise ValueError(
+                f"No region for {', '.join(sorted(missing))}: load the catalogue, and for the "
+                "province's data set run demo.benchmark.province.province_clone() first."
+            )
         self.cities = cities
         districts = {
             city: list(city.children.filter(level=Region.Level.DISTRICT).order_by("code", "name"))
@@ -143,14 +175,26 @@ class Synthetic:
         ]
 
     def plans(self, count: int) -> list[Plan]:
-        plans = self.generator.plans(count, CITY_SHARES)
+        plans = self.generator.plans(count, self.shares)
         for plan in plans:
             if self.rng.random() < INSTITUTION_SHARE:
                 self._institution(plan)
         return plans
 
-    def write(self, count: int) -> list[int]:
-        """Draw and COPY `count` more enterprises with their qualifications and figures."""
+    def write(self, count: int) -> int:
+        """Draw and COPY `count` more enterprises with their qualifications and figures; the
+        province's in batches of ``BATCH`` (never more plans than that in memory), the four
+        cities' in one draw as before. Returns how many were written."""
+        if not self.province:
+            self._write(count)
+        else:
+            for start in range(0, count, BATCH):
+                self._write(min(BATCH, count - start))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE portal_enterprise, portal_qualification, portal_yearlyfigures")
+        return count
+
+    def _write(self, count: int) -> None:
         plans = self.plans(count)
         now = timezone.now()
         copy_rows(
@@ -193,9 +237,6 @@ class Synthetic:
 
         copy_rows("portal_qualification", QUALIFICATION_COLUMNS, qualifications())
         copy_rows("portal_yearlyfigures", FIGURES_COLUMNS, figures())
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE portal_enterprise, portal_qualification, portal_yearlyfigures")
-        return [ids[c] for c in codes]
 
 
 # Where the cases are: mostly finished, a tenth in a bureau's hands.
