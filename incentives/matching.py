@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +39,13 @@ from incentives.engine import (
     to_date,
 )
 from incentives.match_limits import GOOD, apply_cross_item_limits
-from incentives.models import EnterpriseNotice, IncentiveItem, Match, RecomputeJob
+from incentives.models import (
+    EnterpriseNotice,
+    IncentiveItem,
+    Match,
+    RecomputeChunk,
+    RecomputeJob,
+)
 from incentives.plans import ItemPlan
 from incentives.rules import CENT
 from incentives.signals import enterprise_mail_due
@@ -501,57 +507,154 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
     return len(rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# Everything: a job of chunks (ranges of enterprises), one Celery task each
+# ---------------------------------------------------------------------------------------------
+
+
 def all_recompute(*, job_id: int | None = None, on: datetime.date | None = None) -> int:
-    """Every enterprise against every item it may claim, streamed in chunks of enterprises
-    (``matching_bulk``); progress is written to the job as it goes. Returns the rows in scope."""
-    on = on or clock.today()
-    job = RecomputeJob.objects.filter(pk=job_id).first() if job_id else None
-    total = Enterprise.objects.count()
-    # Small runs go one enterprise at a time, so that progress shows; big ones in chunks.
-    chunk = max(1, min(matching_bulk.CHUNK, total // 50))
-    steps = -(-total // chunk) + 1
-    if job:
-        job.status, job.total, job.done, job.error = RecomputeJob.Status.RUNNING, steps, 0, ""
-        job.save(update_fields=["status", "total", "done", "error"])
+    """Every enterprise against every item it may claim, in this process: the job's chunks one
+    after another, then its last step — the same three functions the workers run as tasks
+    (``incentives.tasks.recompute_all_matches``). Returns the rows in scope."""
+    job, chunks = all_recompute_plan(job_id=job_id, on=on)
+    if job is None:
+        return 0
+    for chunk in chunks:
+        chunk_recompute(chunk_id=chunk.pk)
+    all_recompute_finish(job_id=job.pk)
+    job.refresh_from_db()
+    if job.status == RecomputeJob.Status.FAILED:
+        raise RuntimeError(job.error)
+    return job.matches_written
 
-    def progress(done: int, total: int) -> None:
-        if job:
-            RecomputeJob.objects.filter(pk=job.pk).update(done=-(-done // chunk))
 
-    try:
+def chunk_size(total: int) -> int:
+    """Enterprises per chunk: ``matching_bulk.CHUNK`` for a city (one task a few seconds long,
+    one transaction), fewer for small runs so that progress shows in about fifty steps."""
+    return max(1, min(matching_bulk.CHUNK, total // 50))
+
+
+def all_recompute_plan(
+    *, job_id: int | None = None, on: datetime.date | None = None, size: int | None = None
+) -> tuple[RecomputeJob | None, list[RecomputeChunk]]:
+    """Split a full recompute into chunks of enterprises by primary key and mark the job running
+    (a job of its own when none is given: the nightly run shows on /manage/recompute/ too).
+    Planning a job twice (a redelivered task) plans nothing more and hands back its unfinished
+    chunks. Older runs still going are superseded: their remaining chunks are not run."""
+    with transaction.atomic():
+        if job_id is None:
+            job = RecomputeJob.objects.create(on=on or clock.today())
+        else:
+            job = RecomputeJob.objects.select_for_update().filter(pk=job_id).first()
+            if job is None:  # deleted since the task was queued
+                return None, []
+        if job.status != RecomputeJob.Status.QUEUED:
+            return job, list(job.chunks.filter(finished_at__isnull=True).order_by("number"))
+        on = on or job.on or clock.today()
         if connection.vendor == "postgresql":
-            rows = matching_bulk.full_recompute(on=on, chunk=chunk, progress=progress).rows
-        else:  # the embedded SQLite setup: item by item, in SQL (COPY and arrays are PostgreSQL's)
-            rows = _all_recompute_by_item(on=on, job=job, steps=steps)
-        # One e-mail per enterprise for everything this run found, not one per item.
-        transaction.on_commit(lambda: _email_pending_notices(None))
-    except Exception as error:
-        if job:
-            RecomputeJob.objects.filter(pk=job.pk).update(
-                status=RecomputeJob.Status.FAILED,
-                error=str(error)[:2000],
-                finished_at=timezone.now(),
-            )
-        raise
-    if job:
-        RecomputeJob.objects.filter(pk=job.pk).update(
-            status=RecomputeJob.Status.DONE,
-            done=steps,
-            matches_written=rows,
+            total = Enterprise.objects.count()
+            size = size or chunk_size(total)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n"
+                    " FROM portal_enterprise) AS t WHERE n %% %s = 0 AND n < %s ORDER BY id",
+                    [size, total],
+                )
+                bounds = [row[0] for row in cursor.fetchall()]
+        else:  # the embedded SQLite setup: one step, item by item
+            bounds = []
+        edges = [0, *bounds, None]
+        chunks = RecomputeChunk.objects.bulk_create(
+            RecomputeChunk(job=job, number=n, after=edges[n - 1], upto=edges[n])
+            for n in range(1, len(edges))
+        )
+        RecomputeJob.objects.filter(
+            status__in=[RecomputeJob.Status.QUEUED, RecomputeJob.Status.RUNNING],
+            item__isnull=True,
+            created_at__lt=job.created_at,
+        ).update(
+            status=RecomputeJob.Status.FAILED,
+            error=_("Superseded by run #%(job)s.") % {"job": job.pk},
             finished_at=timezone.now(),
         )
-    return rows
+        job.status, job.on, job.total = RecomputeJob.Status.RUNNING, on, len(chunks) + 1
+        job.done, job.error, job.started_at = 0, "", timezone.now()
+        job.save(update_fields=["status", "on", "total", "done", "error", "started_at"])
+    return job, chunks
 
 
-def _all_recompute_by_item(*, on: datetime.date, job, steps: int) -> int:
-    """Every item against every enterprise of its region, one SQL query per item; progress goes
-    from 0 to ``steps`` over the items. The demo's few hundred enterprises take seconds."""
+def chunk_recompute(*, chunk_id: int, worker: str = "") -> bool:
+    """One chunk of a job: its enterprises matched and stored (``matching_bulk``, committed
+    every ``CHUNK`` enterprises), then the chunk marked finished — once, however often the task
+    runs: a worker killed in the middle leaves the chunk unfinished and its transaction rolled
+    back, and the chunk run again stores the same rows. Returns whether it was the job's last
+    chunk to finish (its last step is then due)."""
+    chunk = RecomputeChunk.objects.select_related("job").filter(pk=chunk_id).first()
+    if chunk is None or chunk.finished_at or chunk.job.status != RecomputeJob.Status.RUNNING:
+        return False
+    job = chunk.job
+    RecomputeChunk.objects.filter(pk=chunk.pk).update(
+        attempts=F("attempts") + 1, started_at=timezone.now(), worker=worker[:200]
+    )
+    on = job.on or clock.today()
+    try:
+        if connection.vendor == "postgresql":
+            outcome = matching_bulk.full_recompute(on=on, after=chunk.after, upto=chunk.upto)
+            enterprises, rows, written = outcome.enterprises, outcome.rows, outcome.written
+        else:
+            rows = written = _all_recompute_by_item(on=on)
+            enterprises = Enterprise.objects.count()
+    except Exception as error:
+        RecomputeJob.objects.filter(pk=job.pk).update(
+            status=RecomputeJob.Status.FAILED,
+            error=f"#{chunk.number}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    with transaction.atomic():
+        # The job's row is the lock that orders the chunks finishing at the same time, so that
+        # exactly one of them sees that none is left.
+        job = RecomputeJob.objects.select_for_update().get(pk=job.pk)
+        marked = RecomputeChunk.objects.filter(pk=chunk.pk, finished_at__isnull=True).update(
+            finished_at=timezone.now(), enterprises=enterprises, rows=rows, written=written
+        )
+        if not marked:
+            return False
+        job.done += 1
+        job.matches_written += rows
+        job.save(update_fields=["done", "matches_written"])
+        return (
+            job.status == RecomputeJob.Status.RUNNING
+            and not job.chunks.filter(finished_at__isnull=True).exists()
+        )
+
+
+def all_recompute_finish(*, job_id: int) -> bool:
+    """The job's last step, once every chunk has finished: the job closed, and one e-mail per
+    enterprise for everything the run found (not one per chunk or item). Every limit that
+    crosses items is one enterprise's, applied in its chunk: none crosses chunks."""
+    with transaction.atomic():
+        job = RecomputeJob.objects.select_for_update().filter(pk=job_id).first()
+        if (
+            job is None
+            or job.status != RecomputeJob.Status.RUNNING
+            or job.chunks.filter(finished_at__isnull=True).exists()
+        ):
+            return False
+        job.status, job.done, job.finished_at = RecomputeJob.Status.DONE, job.total, timezone.now()
+        job.save(update_fields=["status", "done", "finished_at"])
+    _email_pending_notices(None)
+    return True
+
+
+def _all_recompute_by_item(*, on: datetime.date) -> int:
+    """Every item against every enterprise of its region, one SQL query per item (the embedded
+    SQLite setup: COPY and arrays are PostgreSQL's). The demo's few hundred enterprises take
+    seconds."""
     catalogue = sorted(item_plans.plans().values(), key=lambda plan: plan.item_id)
     written = 0
-    for done, plan in enumerate(catalogue, start=1):
+    for plan in catalogue:
         written += _item_recompute(plan, on=on, limits=False, email=False)
-        if job and (done % 10 == 0 or done == len(catalogue)):
-            RecomputeJob.objects.filter(pk=job.pk).update(done=done * (steps - 1) // len(catalogue))
     apply_cross_item_limits(enterprise_ids=None, on=on)
     return written
 

@@ -256,11 +256,12 @@ Q_FIELDS = ("kind", "level", "recognition", "recognized_on", "expires_on")
 Q_FIELDS += ("moved_in_from_other_province",)
 
 
-def _profiles(cursor, after: int, size: int, only: list[int] | None):
-    """The next chunk of enterprises after a primary key, as ``facts.Profile`` objects over
-    plain rows (the readers only read attributes)."""
+def _profiles(cursor, after: int, size: int, only: list[int] | None, upto: int | None = None):
+    """The next chunk of enterprises after a primary key (and up to ``upto``), as
+    ``facts.Profile`` objects over plain rows (the readers only read attributes)."""
     where = "AND e.id = ANY(%s)" if only is not None else ""
-    params = [after, *([only] if only is not None else []), size]
+    where += " AND e.id <= %s" if upto is not None else ""
+    params = [after, *([only] if only is not None else []), *([upto] if upto else []), size]
     cursor.execute(ENTERPRISE_SQL.format(only=where), params)
     rows = cursor.fetchall()
     if not rows:
@@ -304,28 +305,54 @@ class Outcome:
     notices: int = 0
 
 
+# The process's item runs, for one key at a time, with the catalogue they were made from.
+_RUNS: dict[tuple, tuple[item_plans.Catalogue, dict[int, ItemRun]]] = {}
+
+
+def cached_item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, ItemRun]:
+    """``item_runs`` kept in the process for the catalogue version, the date and the language:
+    a worker running one chunk task after another prepares the runs once, and their memos of
+    decided rows carry over from chunk to chunk. The limits that cross items are read each time
+    (one query) and are part of the key."""
+    limits = tuple(
+        CrossItemLimit.objects.order_by("pk").values_list("pk", "key", "kind", "amount", "note")
+    )
+    key = (on, translation.get_language(), limits)
+    kept = _RUNS.get(key)
+    if kept is None or kept[0] is not catalogue:  # a new catalogue version, date or language
+        _RUNS.clear()
+        kept = _RUNS[key] = (catalogue, item_runs(catalogue, on))
+    return kept[1]
+
+
 def full_recompute(
     *,
     on: datetime.date,
     only: list[int] | None = None,
+    after: int = 0,
+    upto: int | None = None,
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
-    """Every enterprise (or those of ``only``) against every item it may claim."""
+    """Every enterprise (or those of ``only``, or of ids in ``(after, upto]``) against every
+    item it may claim; committed every ``chunk`` enterprises."""
     catalogue = item_plans.catalogue()  # one catalogue version for the whole run
-    runs = item_runs(catalogue, on)
+    runs = cached_item_runs(catalogue, on)
     outcome = Outcome()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM portal_enterprise"  # noqa: S608
-            + (" WHERE id = ANY(%s)" if only is not None else ""),
-            [only] if only is not None else [],
-        )
-        total = cursor.fetchone()[0]
-    after, done = 0, 0
+    total = None
+    if progress:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM portal_enterprise WHERE id > %s"  # noqa: S608
+                + (" AND id = ANY(%s)" if only is not None else "")
+                + (" AND id <= %s" if upto is not None else ""),
+                [after, *([only] if only is not None else []), *([upto] if upto else [])],
+            )
+            total = cursor.fetchone()[0]
+    done = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            profiles = _profiles(cursor, after, chunk, only)
+            profiles = _profiles(cursor, after, chunk, only, upto)
             if not profiles:
                 break
             after = profiles[-1].enterprise.pk

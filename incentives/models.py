@@ -737,11 +737,15 @@ class RecomputeJob(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
+    on = models.DateField(
+        _("matched on"), null=True, blank=True, help_text=_("The date the run decides for.")
+    )
     total = models.PositiveIntegerField(_("steps"), default=0)
     done = models.PositiveIntegerField(_("steps done"), default=0)
     matches_written = models.PositiveIntegerField(_("matches written"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -753,12 +757,48 @@ class RecomputeJob(models.Model):
         return f"#{self.pk} {self.status} {self.done}/{self.total}"
 
     @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
     def percent(self) -> int:
         return (
             int(100 * self.done / self.total)
             if self.total
             else (100 if self.status == "done" else 0)
         )
+
+
+class RecomputeChunk(models.Model):
+    """One range of enterprises of a full recompute: a Celery task of its own. The range is by
+    primary key, ``(after, upto]`` (``upto`` empty: to the end, so enterprises registered while
+    the run goes are matched too). Every limit that crosses items is one enterprise's, so a chunk
+    applies its own; the job's last step only sends the run's e-mails and closes it."""
+
+    job = models.ForeignKey(RecomputeJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField(_("number"))
+    after = models.BigIntegerField(_("after enterprise id"))
+    upto = models.BigIntegerField(_("up to enterprise id"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    enterprises = models.PositiveIntegerField(_("enterprises"), default=0)
+    rows = models.PositiveIntegerField(_("matches in scope"), default=0)
+    written = models.PositiveIntegerField(_("matches written"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recompute chunk")
+        verbose_name_plural = _("recompute chunks")
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="recompute_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id}.{self.number} ({self.after}, {self.upto or '…'}]"
 
 
 class CatalogueVersion(models.Model):

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
@@ -372,4 +383,31 @@ def proposals_overview(*, user) -> dict[str, list[ChangeProposal]]:
         "proposals_scheduled": list(
             open_.filter(status=ChangeProposal.Status.APPROVED).order_by("effective_on")
         ),
+    }
+
+
+def recompute_job_summary(*, job) -> dict:
+    """What the progress page says of a full recompute's chunks: how many finished, which
+    workers ran them (and how many each), how many had to run again (a worker lost), the
+    enterprises and rows so far."""
+    chunks = job.chunks.all()
+    finished = chunks.filter(finished_at__isnull=False)
+    totals = finished.aggregate(
+        enterprises=Sum("enterprises"), rows=Sum("rows"), written=Sum("written")
+    )
+    workers = list(
+        finished.exclude(worker="")
+        .values("worker")
+        .annotate(chunks=Count("pk"))
+        .order_by("-chunks", "worker")
+    )
+    return {
+        "chunks": chunks.count(),
+        "finished": finished.count(),
+        "running": chunks.filter(finished_at__isnull=True, started_at__isnull=False).count(),
+        "again": chunks.filter(attempts__gt=1).count(),
+        "workers": workers,
+        "enterprises": totals["enterprises"] or 0,
+        "rows": totals["rows"] or 0,
+        "written": totals["written"] or 0,
     }

@@ -201,6 +201,11 @@ class RecomputeProgressView(CatalogueAdminRequiredMixin, DetailView):
     model = RecomputeJob
     context_object_name = "job"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            summary=selectors.recompute_job_summary(job=self.object), **kwargs
+        )
+
     def get_template_names(self):
         if self.request.htmx:
             return ["incentives/_recompute_progress.html"]

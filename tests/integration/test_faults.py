@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import BureauPosition, Role
 from applications import notifications, services
@@ -120,43 +121,76 @@ def test_redis_stopped_pages_answer_and_every_notice_arrives_after(
         stop_worker(worker)
 
 
-def test_a_worker_killed_mid_task_hands_it_on_and_the_result_is_the_same(
+def test_a_worker_killed_mid_chunk_hands_it_on_and_the_result_is_the_same(
     transactional_db, make_user, smtp_server, own_redis, monkeypatch
 ):
+    """Two workers share a full recompute's chunks; one is killed with SIGKILL while it runs a
+    chunk. The other finishes the job — the lost chunk included, once its message comes back
+    (the broker's visibility timeout) — and the rows are those of a clean run."""
     call_command("load_catalogue", verbosity=0)
-    # The full recompute goes one enterprise per step at this size (progress shows), each step a
-    # few tens of milliseconds: 60 enterprises leave time to kill the worker in the middle.
+    # At this size a chunk is one enterprise (progress shows in about fifty steps), each a few
+    # tens of milliseconds: 60 enterprises leave time to kill a worker in the middle.
     for n in range(60):
         qualified_enterprise(make_user, n)
     admin = make_user(Role.CATALOGUE_ADMIN)
     controller, _ = smtp_server
     email_url = f"smtp://{controller.hostname}:{controller.port}"
     # A dead worker's task comes back after this many seconds.
-    first = start_worker(
-        own_redis.url, email_url=email_url, name="faults-kill-1", CELERY_VISIBILITY_TIMEOUT="5"
+    first, second = (
+        start_worker(own_redis.url, email_url=email_url, name=name, CELERY_VISIBILITY_TIMEOUT="5")
+        for name in ("faults-kill-1", "faults-kill-2")
     )
     use_broker(monkeypatch, own_redis.url)
     from incentives import services as catalogue
+    from incentives.models import RecomputeChunk
 
-    job = catalogue.recompute_all_start(user=admin)
-    assert wait_for(lambda: RecomputeJob.objects.get(pk=job.pk).done >= 3, 120, interval=0.02), (
-        "the recompute never started"
-    )
-    os.kill(first.pid, signal.SIGKILL)  # killed in the middle of the recompute
-    first.wait(timeout=10)
-    progress_at_kill = RecomputeJob.objects.get(pk=job.pk)
-    assert progress_at_kill.status == "running" and progress_at_kill.done < progress_at_kill.total
-
-    second = start_worker(
-        own_redis.url, email_url=email_url, name="faults-kill-2", CELERY_VISIBILITY_TIMEOUT="5"
-    )
     try:
+        job = catalogue.recompute_all_start(user=admin)
+
+        def running_on_first():
+            return (
+                RecomputeChunk.objects.filter(
+                    job=job,
+                    worker__startswith="faults-kill-1",
+                    started_at__isnull=False,
+                    finished_at__isnull=True,
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+
+        assert wait_for(
+            lambda: RecomputeJob.objects.get(pk=job.pk).done >= 3 and running_on_first(),
+            120,
+            interval=0.005,
+        ), "the first worker never ran a chunk"
+        os.kill(first.pid, signal.SIGKILL)  # killed in the middle of the recompute
+        killed_at = timezone.now()
+        first.wait(timeout=10)
+        lost = RecomputeChunk.objects.filter(
+            job=job, worker__startswith="faults-kill-1", finished_at__isnull=True
+        ).first()
+        progress_at_kill = RecomputeJob.objects.get(pk=job.pk)
+        assert progress_at_kill.status == "running"
+        assert progress_at_kill.done < progress_at_kill.total
         assert wait_for(lambda: RecomputeJob.objects.get(pk=job.pk).status == "done", 240), (
             "not handed on"
         )
     finally:
         stop_worker(second)
         print(first.log_path.read_text()[-2000:])
+    job.refresh_from_db()
+    chunks = RecomputeChunk.objects.filter(job=job)
+    # Every chunk finished, each counted once; the second worker ran the lost one again.
+    assert job.done == job.total == chunks.count() + 1
+    assert not chunks.filter(finished_at__isnull=True).exists()
+    assert job.matches_written == sum(chunks.values_list("rows", flat=True))
+    if lost is not None:  # the kill landed inside a chunk (it nearly always does)
+        lost.refresh_from_db()
+        assert lost.attempts >= 2 and lost.worker.startswith("faults-kill-2")
+        assert lost.finished_at > killed_at
+    survivors = set(chunks.values_list("worker", flat=True))
+    assert any(w.startswith("faults-kill-2") for w in survivors)
     after_kill = sorted(Match.objects.values_list("enterprise_id", "item_id", "status", "amount"))
     from incentives import matching
 
@@ -164,7 +198,15 @@ def test_a_worker_killed_mid_task_hands_it_on_and_the_result_is_the_same(
     matching.all_recompute()  # the same work done cleanly, in this process
     clean = sorted(Match.objects.values_list("enterprise_id", "item_id", "status", "amount"))
     assert after_kill == clean
-    record("worker_sigkill", tasks_killed=1, rerun=1, matches=len(clean), differences=0)
+    record(
+        "worker_sigkill",
+        workers=2,
+        tasks_killed=1,
+        chunks=chunks.count(),
+        chunks_run_again=chunks.filter(attempts__gt=1).count(),
+        matches=len(clean),
+        differences=0,
+    )
 
 
 def test_postgresql_restarted_under_the_portal(transactional_db, client):
