@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from incentives import caching, plans
-from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, evaluate_item, in_force
+from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, decide, evaluate_item, in_force
 from incentives.limits import LimitSpec, apply_limits
 from incentives.models import CrossItemLimit, Fact, IncentiveItem
 from incentives.rules import Estimate, format_wan
@@ -70,10 +70,11 @@ def _reference() -> Reference:
     )
 
 
-def reference() -> Reference:
+def reference(*, version: str | None = None) -> Reference:
     """The calculator's reference data, built once per catalogue version (cities, facts and
-    limits are catalogue tables: an edit bumps the version, ``incentives/caching.py``)."""
-    return caching.per_version("calculator-reference", _reference)
+    limits are catalogue tables: an edit bumps the version, ``incentives/caching.py``). A
+    request that has read the version (``caching.current_version()``) passes it: one query."""
+    return caching.per_version("calculator-reference", _reference, version=version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +194,7 @@ def calculate(
     on: datetime.date,
     claims: Mapping[str, Any] | None = None,
     item_claims: Mapping[str, Mapping[str, Any]] | None = None,
+    ref: Reference | None = None,
 ) -> list[CalculatedMatch]:
     """Every item a company of the city may claim, for the visitor's facts. ``claims`` are claim
     inputs by key, for every item that declares the input; ``item_claims`` the same for one item
@@ -200,22 +202,27 @@ def calculate(
     (its conditions too); one that is not is left to the claim, as for a stored match.
 
     The plans are built once per catalogue version in each process (a visitor's facts change per
-    request, the catalogue does not)."""
+    request, the catalogue does not); ``ref`` is the request's ``reference()`` when it has one.
+    An item not in force on the date is decided without its conditions (their words would be
+    thrown away: the verdict says only why it is not in force)."""
     claims = {k: v for k, v in (claims or {}).items() if v is not None}
     item_claims = item_claims or {}
-    ref = reference()  # one query (the version) for the plans and the limits
+    if ref is None:
+        ref = reference()  # one query (the version) for the plans and the limits
     results = []
     for plan in ref.catalogue.serving(city_id=city.pk, kind=plans.COMPANY):
-        given = {k: v for k, v in claims.items() if k in plan.claim_keys}
-        given.update(
-            {
-                k: v
-                for k, v in (item_claims.get(plan.key) or {}).items()
-                if k in plan.claim_keys and v is not None
-            }
-        )
-        left = plan.claim_keys - frozenset(given)
-        verdict = evaluate_item(plan.spec, {**facts, **given}, on=on, claim_keys=left)
+        given = {}
+        if claims and plan.claim_keys:
+            given = {k: v for k, v in claims.items() if k in plan.claim_keys}
+        own = item_claims.get(plan.key) if item_claims else None
+        if own:
+            given.update({k: v for k, v in own.items() if k in plan.claim_keys and v is not None})
+        left = plan.claim_keys - frozenset(given) if given else plan.claim_keys
+        values = {**facts, **given} if given else facts
+        if in_force(plan.spec, on) is not None:
+            verdict = decide(plan.spec, [], [], values, on=on, claim_keys=left)
+        else:
+            verdict = evaluate_item(plan.spec, values, on=on, claim_keys=left)
         estimate = verdict.estimate
         results.append(
             CalculatedMatch(

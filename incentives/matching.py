@@ -361,6 +361,8 @@ def _stored_verdicts(*, enterprise_id: int | None = None, item_id: int | None = 
             (row[0], row[1]): tuple(_same(value) for value in row[2:])
             for row in matches.values_list("enterprise_id", "item_id", *VERDICT_FIELDS)
         }
+    if enterprise_id is None and item_id is not None:
+        return _stored_verdicts_of_item(item_id)
     where = "enterprise_id = %s" if enterprise_id is not None else "item_id = %s"
     where += " AND item_id = %s" if enterprise_id is not None and item_id is not None else ""
     params = [p for p in (enterprise_id, item_id) if p is not None]
@@ -379,6 +381,32 @@ def _stored_verdicts(*, enterprise_id: int | None = None, item_id: int | None = 
                     known = parsed[text] = json.loads(text) if text is not None else None
                 values[at] = known
             stored[(row[0], row[1])] = tuple(values)
+    return stored
+
+
+# One item's stored rows, one row per distinct verdict with its enterprises: an item's 35,000
+# rows share a few hundred verdicts (often one), so PostgreSQL sends each verdict's columns once
+# and each verdict is one tuple here, shared by its rows (compared once: ``_item_recompute``).
+STORED_OF_ITEM_SQL = """
+SELECT status, estimate_kind, amount, minimum, maximum, breakdown, reasons::text,
+    missing::text, failed::text, rule_id, rule_version, as_of, array_agg(enterprise_id)
+FROM incentives_match WHERE item_id = %s
+GROUP BY status, estimate_kind, amount, minimum, maximum, breakdown, reasons, missing, failed,
+    rule_id, rule_version, as_of
+"""
+
+
+def _stored_verdicts_of_item(item_id: int) -> dict[tuple[int, int], tuple]:
+    """``_stored_verdicts(item_id=…)`` on PostgreSQL: the same mapping, read grouped."""
+    stored = {}
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_OF_ITEM_SQL, [item_id])
+        for row in cursor.fetchall():
+            values = list(row[:12])
+            for at in JSON_AT:
+                values[at] = json.loads(values[at]) if values[at] is not None else None
+            verdict = tuple(values)
+            stored.update(dict.fromkeys([(e, item_id) for e in row[12]], verdict))
     return stored
 
 
@@ -471,7 +499,9 @@ def item_recompute(
 def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: bool) -> int:
     """The item's candidates decided in one SQL pass (identical inputs decided once), the rows
     whose verdict changed written in one statement, the rows out of scope deleted."""
-    scope = Enterprise.objects.filter(plan.scope_q)
+    # In id order, not by name (the model's order): no sort of the names, and the rows are
+    # written in the order of the unique index the upsert probes.
+    scope = Enterprise.objects.filter(plan.scope_q).order_by("pk")
     verdicts = item_verdicts_sql(plan.spec, on=on, enterprises=scope, claim=plan.claim_keys)
     columns_of: dict[int, tuple] = {}  # id(verdict) → its columns, once per distinct verdict
     kept: list[ItemVerdict] = []  # the memo's verdicts stay alive, so their ids stay theirs
@@ -483,19 +513,31 @@ def _item_recompute(plan: ItemPlan, *, on: datetime.date, limits: bool, email: b
             kept.append(verdict)
         rows.append((enterprise_id, columns))
     with transaction.atomic():
-        out_of_scope = Match.objects.filter(item_id=plan.item_id).exclude(
-            enterprise_id__in=scope.values("pk")
-        )
-        gone = list(out_of_scope.values_list("enterprise_id", flat=True))
-        if gone:
-            Match.objects.filter(item_id=plan.item_id, enterprise_id__in=gone).delete()
         item_id = plan.item_id
         stored = _stored_verdicts(item_id=item_id)
-        changed = [
-            (enterprise_id, item_id, columns)
-            for enterprise_id, columns in rows
-            if stored.get((enterprise_id, item_id)) != columns
-        ]
+        # The stored rows of enterprises the pass did not see: out of scope now, unless one came
+        # into scope since the pass (checked: only those rows are deleted).
+        decided = {enterprise_id for enterprise_id, _columns in rows}
+        gone = [e for e, _item in stored if e not in decided]
+        if gone:
+            came = set(scope.filter(pk__in=gone).values_list("pk", flat=True))
+            gone = [e for e in gone if e not in came]
+        if gone:
+            Match.objects.filter(item_id=item_id, enterprise_id__in=gone).delete()
+            for enterprise_id in gone:
+                del stored[(enterprise_id, item_id)]
+        same: dict[tuple[int, int], bool] = {}  # (id(stored), id(columns)) → equal: shared tuples
+        changed = []
+        for enterprise_id, columns in rows:
+            old = stored.get((enterprise_id, item_id))
+            if old is not None:
+                pair = (id(old), id(columns))
+                equal = same.get(pair)
+                if equal is None:
+                    equal = same[pair] = old == columns
+                if equal:
+                    continue
+            changed.append((enterprise_id, item_id, columns))
         catalogue = {plan.item_id: plan}
         _upsert(changed, catalogue)
         if limits and plan.limited and (changed or gone):

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
@@ -26,15 +27,19 @@ from incentives import caching, selectors, specs
 from incentives import facts as fact_readers
 from incentives.engine import ELIGIBLE, ItemSpec, ItemVerdict, evaluate_item
 from incentives.models import (
+    Assignment,
     AwardRule,
+    Condition,
     CrossItemLimit,
     EnterpriseNotice,
     Fact,
     IncentiveItem,
     Match,
+    Measure,
+    PolicyDocument,
 )
 from incentives.rules import format_wan, rule_in_effect
-from organisations.models import Region
+from organisations.models import Bureau, Region
 
 # ---------------------------------------------------------------------------------------------
 # Whom an item serves: one declaration, read as a Python predicate and as a SQL filter
@@ -339,6 +344,11 @@ class Catalogue:
 
     by_id: Mapping[int, ItemPlan]  # in the catalogue's order (document id, measure, position)
     by_scope: Mapping[tuple[int, str], tuple[ItemPlan, ...]]  # (city id, kind) → plans
+    # What the plans were built from (``_fingerprints``): item id → its rows' digest, and the
+    # digest of the tables every plan reads. Empty when not known (then the next version
+    # rebuilds every plan).
+    fingerprints: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    shared: str = ""
 
     def serving(self, *, city_id: int, kind: str) -> tuple[ItemPlan, ...]:
         """The plans that serve an organisation of this kind (``COMPANY``, ``INSTITUTION``) in
@@ -356,11 +366,20 @@ def _items(ids: Iterable[int] | None = None) -> list[IncentiveItem]:
     items = (
         selectors.items_public()
         .prefetch_related("conditions")
-        .order_by("measure__document_id", "measure__position", "position")
+        .order_by("measure__document_id", "measure__position", "position", "pk")
     )
     if ids is not None:
         items = items.filter(pk__in=list(ids))
     return list(items)
+
+
+def _scopes(plans: Iterable[ItemPlan]) -> Mapping[tuple[int, str], tuple[ItemPlan, ...]]:
+    by_scope: dict[tuple[int, str], list[ItemPlan]] = defaultdict(list)
+    for plan in plans:
+        for city_id in sorted(plan.city_ids):
+            for kind in sorted(plan.served_kinds):
+                by_scope[(city_id, kind)].append(plan)
+    return MappingProxyType({k: tuple(v) for k, v in by_scope.items()})
 
 
 def _build(items: list[IncentiveItem]) -> Catalogue:
@@ -380,7 +399,6 @@ def _build(items: list[IncentiveItem]) -> Catalogue:
         .values_list("id", "latest")
     )
     by_id: dict[int, ItemPlan] = {}
-    by_scope: dict[tuple[int, str], list[ItemPlan]] = defaultdict(list)
     for item in items:
         region = item.measure.document.region
         if region.level == Region.Level.PROVINCE:
@@ -404,19 +422,108 @@ def _build(items: list[IncentiveItem]) -> Catalogue:
             limited=item.pk in limited,
         )
         by_id[item.pk] = plan
-        for city_id in sorted(plan.city_ids):
-            for kind in sorted(plan.served_kinds):
-                by_scope[(city_id, kind)].append(plan)
+    return Catalogue(by_id=MappingProxyType(by_id), by_scope=_scopes(by_id.values()))
+
+
+# What a plan is built from, as digests computed by PostgreSQL (``row::text`` is every column of
+# a row, whatever columns the models gain). Per item: the item, its measure and document, its
+# conditions, its award rules with their latest history row (the rule version a match names),
+# whether a limit that crosses items names it, and the annex lines of the item and of its
+# measure (its bureaus). Shared by every plan: the facts' declarations, the regions (a
+# province's cities, an item's region, a bureau's city) and the bureaus.
+ITEM_FINGERPRINTS_SQL = """
+SELECT i.id, md5(concat_ws('|', i::text, m::text, d::text,
+    EXISTS (SELECT 1 FROM {limit_items} l WHERE l.incentiveitem_id = i.id),
+    (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM {condition} c WHERE c.item_id = i.id),
+    (SELECT string_agg(r::text || '@' || coalesce(
+        (SELECT max(h.history_id) FROM {rule_history} h WHERE h.id = r.id), 0), ','
+        ORDER BY r.id) FROM {rule} r WHERE r.item_id = i.id),
+    (SELECT string_agg(a::text, ',' ORDER BY a.id) FROM {assignment} a
+        WHERE a.item_id = i.id OR (a.item_id IS NULL AND a.measure_id = i.measure_id))
+))
+FROM {item} i JOIN {measure} m ON m.id = i.measure_id JOIN {document} d ON d.id = m.document_id
+ORDER BY m.document_id, m.position, i.position, i.id
+"""
+SHARED_FINGERPRINT_SQL = """
+SELECT md5(concat_ws('|',
+    (SELECT string_agg(f::text, ',' ORDER BY f.id) FROM {fact} f),
+    (SELECT string_agg(r::text, ',' ORDER BY r.id) FROM {region} r),
+    (SELECT string_agg(b::text, ',' ORDER BY b.id) FROM {bureau} b)
+))
+"""
+
+
+def _fingerprints() -> tuple[dict[int, str], str] | None:
+    """(item id → digest, in the catalogue's order; the shared digest), or None where the
+    database cannot say (the embedded SQLite setup: every version rebuilds every plan)."""
+    if connection.vendor != "postgresql":
+        return None
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    tables = {
+        "item": table(IncentiveItem),
+        "measure": table(Measure),
+        "document": table(PolicyDocument),
+        "condition": table(Condition),
+        "rule": table(AwardRule),
+        "rule_history": table(AwardRule.history.model),
+        "assignment": table(Assignment),
+        "limit_items": table(CrossItemLimit.items.through),
+        "fact": table(Fact),
+        "region": table(Region),
+        "bureau": table(Bureau),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(ITEM_FINGERPRINTS_SQL.format(**tables))
+        items = dict(cursor.fetchall())
+        cursor.execute(SHARED_FINGERPRINT_SQL.format(**tables))
+        (shared,) = cursor.fetchone()
+    return items, shared or ""
+
+
+def _rebuild(previous: Catalogue | None) -> Catalogue:
+    """The plans of the catalogue as it is now. The digests are read first (a change committed
+    while the plans are built then only makes the next version build again). Where a previous
+    version's plans are known and the shared tables did not change, the plan of an item whose
+    rows did not change is reused and only the others are built (an admin's edit of one rule
+    rebuilds one plan, not 309); otherwise every plan is built."""
+    known = _fingerprints()
+    if known is None:
+        return _build(_items())
+    fingerprints, shared = known
+    if previous is None or not previous.fingerprints or previous.shared != shared:
+        built = _build(_items())
+    else:
+        changed = [
+            pk for pk, digest in fingerprints.items() if previous.fingerprints.get(pk) != digest
+        ]
+        fresh = _build(_items(changed)).by_id if changed else {}
+        by_id = {}
+        for pk in fingerprints:  # the catalogue's order, as ``_items`` gives it
+            plan = fresh.get(pk) or (None if pk in changed else previous.by_id.get(pk))
+            if plan is not None:
+                by_id[pk] = plan
+        built = Catalogue(by_id=MappingProxyType(by_id), by_scope=_scopes(by_id.values()))
     return Catalogue(
-        by_id=MappingProxyType(by_id),
-        by_scope=MappingProxyType({k: tuple(v) for k, v in by_scope.items()}),
+        by_id=built.by_id,
+        by_scope=built.by_scope,
+        fingerprints=MappingProxyType(fingerprints),
+        shared=shared,
     )
+
+
+CATALOGUE_NAME = "item-plans"
 
 
 def catalogue() -> Catalogue:
     """The catalogue's plans, built once per catalogue version in each process: one query (the
-    version) when nothing changed. Take it once for a loop over many enterprises."""
-    return caching.per_version("item-plans", lambda: _build(_items()))
+    version) when nothing changed. After a change only the plans of the items whose rows
+    changed are built again (``_rebuild``). Take it once for a loop over many enterprises."""
+    built = caching.per_version_built(CATALOGUE_NAME)
+    previous = built[1] if built is not None else None
+    return caching.per_version(CATALOGUE_NAME, lambda: _rebuild(previous))
 
 
 def plans() -> Mapping[int, ItemPlan]:

@@ -1,13 +1,15 @@
 import datetime
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incentives import calculation, selectors
+from incentives import caching, calculation, plans, selectors
 from incentives.models import AssignmentRole, Fact, IncentiveItem, Measure, PolicyDocument
 from organisations.models import Bureau
 
@@ -153,29 +155,24 @@ class MatchResultSerializer(serializers.Serializer):
         # The declared fields' output, written out: DRF's per-field machinery cost the
         # calculator a fifth of its time (70–150 rows a request). Same keys, same values
         # (``tests/incentives/test_api.py``; the schema still comes from the fields above).
-        item = row.item
-
-        def text(value):
-            return None if value is None else str(value)
-
-        def texts(values):
-            if values is None:
-                return None
-            return [None if v is None else str(v) for v in values]
-
+        # What the row says of its item (and the item's lead bureaus) comes from the context's
+        # ``heads`` when the caller has them (the calculator: built once per catalogue version,
+        # ``item_heads``), else from the row's item.
+        known = self._heads.get(row.item.pk) if self._heads else None
+        head, bureaus = known if known is not None else (item_head(row.item), None)
         return {
-            "item": text(item.key),
-            "name": text(item.name),
-            "document": text(item.measure.document.title),
-            "clause": text(item.clause),
-            "funding_level": text(item.funding_level),
-            "status": text(row.status),
+            **head,
+            "status": _text(row.status),
             "estimate": self.get_estimate(row),
-            "reasons": texts(row.reasons),
-            "missing": texts(row.missing),
-            "failed": texts(row.failed),
-            "lead_bureaus": self.get_lead_bureaus(row),
+            "reasons": _texts(row.reasons),
+            "missing": _texts(row.missing),
+            "failed": _texts(row.failed),
+            "lead_bureaus": list(bureaus) if bureaus is not None else self.get_lead_bureaus(row),
         }
+
+    @cached_property
+    def _heads(self) -> Mapping[int, tuple[dict, list]]:
+        return self.context.get("heads") or {}
 
     @cached_property
     def _bureau_ref(self) -> BureauRefSerializer:
@@ -197,6 +194,53 @@ class MatchResultSerializer(serializers.Serializer):
                 ref = refs[bureau.pk] = self._bureau_ref.to_representation(bureau)
             out.append(ref)
         return out
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _texts(values):
+    if values is None:
+        return None
+    return [None if v is None else str(v) for v in values]
+
+
+def item_head(item: IncentiveItem) -> dict:
+    """What a match's representation says of its item (``MatchResultSerializer``'s first
+    fields, in their order)."""
+    return {
+        "item": _text(item.key),
+        "name": _text(item.name),
+        "document": _text(item.measure.document.title),
+        "clause": _text(item.clause),
+        "funding_level": _text(item.funding_level),
+    }
+
+
+def _item_heads(catalogue: plans.Catalogue) -> Mapping[int, tuple[dict, list]]:
+    bureau_ref = BureauRefSerializer()
+    refs: dict[int, dict] = {}
+    heads = {}
+    for plan in catalogue.by_id.values():
+        bureaus = []
+        for bureau in selectors.item_bureaus(plan.item, AssignmentRole.LEAD):
+            ref = refs.get(bureau.pk)
+            if ref is None:
+                ref = refs[bureau.pk] = bureau_ref.to_representation(bureau)
+            bureaus.append(ref)
+        heads[plan.item_id] = (item_head(plan.item), bureaus)
+    return MappingProxyType(heads)
+
+
+def item_heads(reference: calculation.Reference, *, version: str) -> Mapping[int, tuple]:
+    """item id → (``item_head``, its lead bureaus' representations) for every item of the
+    reference's catalogue, built once per catalogue version in each process (items, documents,
+    the annex and bureaus are catalogue tables) and shared by the requests: never changed.
+    ``version`` is the one ``reference`` was taken for."""
+    return caching.per_version(
+        "api-item-heads", lambda: _item_heads(reference.catalogue), version=version
+    )
 
 
 CLAIMS_HELP = (
@@ -228,7 +272,9 @@ class CalculatorRequestSerializer(serializers.Serializer):
 
     @cached_property
     def _reference(self) -> calculation.Reference:
-        return calculation.reference()  # built once per catalogue version; one query a request
+        # The view's, when it passes one (it has read the catalogue's version for the request);
+        # else built once per catalogue version: one query.
+        return self.context.get("reference") or calculation.reference()
 
     def validate_city(self, value):
         city = self._reference.city(value)

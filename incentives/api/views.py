@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incentives import selectors
+from incentives import caching, calculation, selectors
 from incentives.api.serializers import (
     BureauSerializer,
     CalculatorRequestSerializer,
@@ -18,8 +18,8 @@ from incentives.api.serializers import (
     FactSerializer,
     ItemSerializer,
     MatchResultSerializer,
+    item_heads,
 )
-from incentives.calculator import calculate
 from incentives.forms import CatalogueFilterForm
 from incentives.models import Fact, IncentiveItem, Measure, PolicyDocument
 from incentives.presentation import present_items
@@ -136,18 +136,24 @@ class CalculatorView(APIView):
         },
     )
     def post(self, request):
-        body = CalculatorRequestSerializer(data=request.data)
+        # The catalogue's version is read once for the request: the reference data, the plans
+        # and what the rows say of their items are built once per version in each process.
+        version = caching.current_version()
+        reference = calculation.reference(version=version)
+        body = CalculatorRequestSerializer(data=request.data, context={"reference": reference})
         body.is_valid(raise_exception=True)
         on = body.validated_data.get("date") or clock.today()
         facts = {"city": body.validated_data["city"].name, **body.validated_data["facts"]}
-        results = calculate(
+        results = calculation.calculate(
             city=body.validated_data["city"],
             facts=facts,
             on=on,
             claims=body.validated_data["claims"],
             item_claims=body.validated_data["item_claims"],
+            ref=reference,
         )
-        return Response(MatchResultSerializer(results, many=True).data)
+        heads = item_heads(reference, version=version)
+        return Response(MatchResultSerializer(results, many=True, context={"heads": heads}).data)
 
 
 class IsEnterpriseUser(BasePermission):
