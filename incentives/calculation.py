@@ -15,10 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incentives import caching, plans
-from incentives.engine import ELIGIBLE, LIKELY_ELIGIBLE, decide, evaluate_item, in_force
+from incentives.engine import (
+    ELIGIBLE,
+    LIKELY_ELIGIBLE,
+    ItemVerdict,
+    decide,
+    evaluate_item,
+    in_force,
+)
 from incentives.limits import LimitSpec, apply_limits
 from incentives.models import CrossItemLimit, Fact, IncentiveItem
 from incentives.rules import Estimate, format_wan
@@ -42,6 +50,9 @@ class Reference:
     cities_by_id: Mapping[int, Region]
     facts: Mapping[str, Fact]
     limits: tuple[LimitSpec, ...]
+    # (item id, date, language) → the item's verdict when it reads none of the facts given (or
+    # is not in force): the same for every such request, decided once (``calculate``).
+    constant: dict[tuple, ItemVerdict] = field(default_factory=dict, compare=False, repr=False)
 
     def city(self, value: str) -> Region | None:
         """A city by its name or its region id (as the API takes it)."""
@@ -219,8 +230,9 @@ def calculate(
             given.update({k: v for k, v in own.items() if k in plan.claim_keys and v is not None})
         left = plan.claim_keys - frozenset(given) if given else plan.claim_keys
         values = {**facts, **given} if given else facts
-        if in_force(plan.spec, on) is not None:
-            verdict = decide(plan.spec, [], [], values, on=on, claim_keys=left)
+        not_in_force = in_force(plan.spec, on) is not None
+        if not_in_force or not any(key in values for key in plan.facts_read):
+            verdict = _constant(ref, plan, on=on, left=left, not_in_force=not_in_force)
         else:
             verdict = evaluate_item(plan.spec, values, on=on, claim_keys=left)
         estimate = verdict.estimate
@@ -233,9 +245,9 @@ def calculate(
                 minimum=estimate.minimum if estimate else None,
                 maximum=estimate.maximum if estimate else None,
                 breakdown=estimate.breakdown if estimate else "",
-                reasons=verdict.reasons,
-                missing=verdict.missing,
-                failed=verdict.failed,
+                reasons=list(verdict.reasons),
+                missing=list(verdict.missing),
+                failed=list(verdict.failed),
                 claim_missing=[k for k in plan.facts_read if k in left]
                 if estimate and estimate.kind == "formula"
                 else [],
@@ -243,6 +255,30 @@ def calculate(
         )
     _limit(results, ref.limits)
     return results
+
+
+CONSTANT_LIMIT = 20_000  # verdicts kept per version (items × dates × languages)
+
+
+def _constant(
+    ref: Reference, plan: plans.ItemPlan, *, on: datetime.date, left: frozenset, not_in_force: bool
+) -> ItemVerdict:
+    """The verdict of an item that reads none of the facts given (an item reads only the facts
+    of its plan's ``facts_read``, as the SQL path does): the one it gives when nothing is known,
+    decided once per version, date and language — or of an item not in force, decided without
+    its conditions (the verdict says only why it is not in force). Not a cache of answers: it
+    holds nothing a request gave."""
+    key = (plan.item_id, on, translation.get_language())
+    verdict = ref.constant.get(key)
+    if verdict is None:
+        if not_in_force:
+            verdict = decide(plan.spec, [], [], {}, on=on, claim_keys=left)
+        else:
+            verdict = evaluate_item(plan.spec, {}, on=on, claim_keys=left)
+        if len(ref.constant) >= CONSTANT_LIMIT:
+            ref.constant.clear()
+        ref.constant[key] = verdict
+    return verdict
 
 
 def _limit(results: list[CalculatedMatch], limits: tuple[LimitSpec, ...]) -> None:

@@ -5,6 +5,7 @@ its conditions, with the verdict ``evaluate_item`` gives; every edit is still se
 
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -107,3 +108,71 @@ def test_items_not_in_force_have_the_verdict_evaluate_item_gives(on):
         not_in_force += in_force(plan.spec, on) is not None
     if on.year == 2018:
         assert not_in_force > 0  # the 2019 documents are not in force yet
+
+
+RICH = [
+    {},
+    {"city": "唐山市", "hitech_valid": True, "scale": "small", "revenue": Decimal(30_000_000)},
+    {
+        "city": "唐山市", "hitech_valid": True, "hitech_certification_kind": "new",
+        "hitech_certified_on": datetime.date(2026, 5, 1), "revenue": Decimal(30_000_000),
+        "rd_expense": Decimal(1_500_000), "employees": 120, "scale": "small",
+        "tech_sme_level": "provincial", "key_lab_level": "provincial", "support_year": 2,
+        "contract_amount": Decimal(30_000_000), "premium_paid": Decimal(100_000),
+    },
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("facts", RICH)
+def test_an_item_reads_only_the_facts_of_its_plan(facts):
+    """What lets the calculator decide once an item that reads none of the facts given: an
+    item's verdict depends on the facts of its plan's ``facts_read`` only (the SQL path gives
+    it no others)."""
+    on = datetime.date(2026, 6, 30)
+    for plan in plans.catalogue().by_id.values():
+        read = {k: v for k, v in facts.items() if k in plan.facts_read}
+        for left in (plan.claim_keys, frozenset()):
+            whole = evaluate_item(plan.spec, facts, on=on, claim_keys=left)
+            own = evaluate_item(plan.spec, read, on=on, claim_keys=left)
+            assert whole == own, plan.key
+
+
+@pytest.mark.parametrize("facts", RICH)
+def test_items_decided_once_give_what_the_engine_gives_each_time(facts):
+    city = Region.objects.get(name="唐山市")
+    on = datetime.date(2026, 6, 30)
+    listed = plans.catalogue().serving(city_id=city.pk, kind=plans.COMPANY)
+    for _ in range(2):  # the second time from what the first decided
+        results = calculation.calculate(city=city, facts=facts, on=on)
+        assert [r.item.key for r in results] == [p.key for p in listed]
+        for plan, row in zip(listed, results, strict=True):
+            verdict = evaluate_item(plan.spec, facts, on=on, claim_keys=plan.claim_keys)
+            estimate = verdict.estimate
+            assert (row.status, row.reasons, row.missing, row.failed) == (
+                verdict.verdict, verdict.reasons, verdict.missing, verdict.failed,
+            ), plan.key  # fmt: skip
+            assert (row.estimate_kind, row.amount, row.breakdown) == (
+                (estimate.kind, estimate.amount, estimate.breakdown) if estimate else ("", None, "")
+            ), plan.key
+    decided_once = calculation.reference().constant
+    assert any(key[1] == on for key in decided_once)
+
+
+def test_a_verdict_decided_once_is_per_language(client):
+    payload = body()
+    chinese = {row["item"]: row for row in json.loads(post(client, payload).content)}
+    client.cookies["django_language"] = "en"
+    english = {row["item"]: row for row in json.loads(post(client, payload).content)}
+    differs = [k for k in chinese if chinese[k]["reasons"] != english[k]["reasons"]]
+    assert differs  # the words follow the request's language, not the first request's
+
+
+def test_a_row_changed_by_the_caller_does_not_change_the_next_answer():
+    city = Region.objects.get(name="唐山市")
+    on = datetime.date(2026, 6, 30)
+    first = calculation.calculate(city=city, facts={}, on=on)
+    for row in first:
+        row.reasons.append("changed by the page")
+        row.missing.clear()
+    again = calculation.calculate(city=city, facts={}, on=on)
+    assert not any("changed by the page" in row.reasons for row in again)
