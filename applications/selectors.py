@@ -17,6 +17,7 @@ from applications.models import (
     Notification,
     State,
 )
+from incentives import shown
 from incentives.models import EnterpriseNotice, Match
 from portal import clock
 from portal.validators import normalise_code
@@ -64,7 +65,8 @@ def case_detail(*, user, reference: str) -> Application:
 
 
 def case_match(*, application: Application) -> Match | None:
-    return Match.objects.filter(enterprise=application.enterprise, item=application.item).first()
+    """The enterprise's verdict on the case's item, stored or derived (an item out of force)."""
+    return shown.enterprise_match(enterprise=application.enterprise, item=application.item)
 
 
 QUEUE_WAITING, QUEUE_ALL = "waiting", "all"

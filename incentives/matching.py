@@ -290,7 +290,8 @@ def enterprise_recompute(*, enterprise_id: int, on: datetime.date | None = None)
     if enterprise is None:  # deleted since the task was queued: nothing to do
         return 0
     catalogue = item_plans.catalogue()
-    serving = catalogue.for_enterprise(enterprise)
+    # Items out of force store no row (their verdict is derived: ``incentives.shown``).
+    serving = [plan for plan in catalogue.for_enterprise(enterprise) if not plan.out_of_force(on)]
     facts = fact_readers.profile_facts(fact_readers.Profile.of(enterprise), on)
     rows = [
         (plan, _verdict(plan.match_fields(plan.evaluate(facts, on=on), on=on))) for plan in serving
@@ -493,6 +494,8 @@ def item_recompute(
     plan = item_plans.plans().get(item_id)
     if plan is None:  # deleted since the task was queued (its matches went with it)
         return 0
+    if plan.out_of_force(on):
+        return _item_rows_drop(plan, on=on, limits=limits)
     return _item_recompute(plan, on=on, limits=limits, email=email)
 
 
@@ -689,6 +692,19 @@ def all_recompute_finish(*, job_id: int) -> bool:
     return True
 
 
+def _item_rows_drop(plan: ItemPlan, *, on: datetime.date, limits: bool = True) -> int:
+    """An item out of force on the date stores no row: its rows are deleted (and the limits of
+    their enterprises applied again when it is under one). Returns 0, the rows it stores."""
+    with transaction.atomic():
+        rows = Match.objects.filter(item_id=plan.item_id)
+        enterprise_ids = list(rows.values_list("enterprise_id", flat=True))
+        if enterprise_ids:
+            rows.delete()
+            if limits and plan.limited:
+                apply_cross_item_limits(enterprise_ids=enterprise_ids, on=on)
+    return 0
+
+
 def _all_recompute_by_item(*, on: datetime.date) -> int:
     """Every item against every enterprise of its region, one SQL query per item (the embedded
     SQLite setup: COPY and arrays are PostgreSQL's). The demo's few hundred enterprises take
@@ -696,7 +712,10 @@ def _all_recompute_by_item(*, on: datetime.date) -> int:
     catalogue = sorted(item_plans.plans().values(), key=lambda plan: plan.item_id)
     written = 0
     for plan in catalogue:
-        written += _item_recompute(plan, on=on, limits=False, email=False)
+        if plan.out_of_force(on):
+            written += _item_rows_drop(plan, on=on, limits=False)
+        else:
+            written += _item_recompute(plan, on=on, limits=False, email=False)
     apply_cross_item_limits(enterprise_ids=None, on=on)
     return written
 

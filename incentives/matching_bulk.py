@@ -94,6 +94,9 @@ class ItemRun:
     # (condition, the type of its fact) of each condition that reads the date ("within N days")
     dated: tuple[tuple[Mapping[str, Any], str | None], ...] = ()
     memo: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Whether its rows are stored: an item out of force on the date stores none (its verdict is
+    # the item's, derived when a page is shown: ``incentives.shown``).
+    stored: bool = True
     # Plain copies of what the loop over rows asks for (attribute reads, not properties).
     item_id: int = 0
     seen_key: Any = None  # what the per-enterprise cache of hashed values is keyed by
@@ -163,6 +166,7 @@ def item_runs(catalogue: item_plans.Catalogue, on: datetime.date) -> dict[int, I
             keys=keys,
             digest=hashlib.blake2b(basis, digest_size=16).digest(),
             dated=dated,
+            stored=day[0] is None,
         )
     return runs
 
@@ -388,7 +392,9 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
         serving = catalogue.for_enterprise(enterprise)
         scope = by_serving.get(id(serving))
         if scope is None:
-            serving_runs = tuple(runs[p.item_id] for p in serving)
+            # Items out of force store no row: their stored rows (of a day they were in
+            # force, or of the code before) are deleted below as out of scope.
+            serving_runs = tuple(runs[p.item_id] for p in serving if runs[p.item_id].stored)
             # Only the facts these items read (the hash's keys, a superset of the engine's).
             needed = tuple(sorted({k for run in serving_runs for k in run.keys}))
             scope = by_serving[id(serving)] = (serving_runs, needed)
@@ -439,7 +445,7 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
             outcome.written += 1
             if plan.tells(status, before[1] if before is not None else None):
                 newly.append((pk, run.item_id, *plan.newly_eligible_notice(fields)))
-    if stored:  # out of scope now (the enterprise moved, the item changed beneficiary)
+    if stored:  # out of scope or out of force now (the enterprise moved, an item ended)
         gone = [(key >> 32, key & 0xFFFFFFFF) for key in stored]
         cursor.execute(
             "DELETE FROM incentives_match m USING unnest(%s::bigint[], %s::bigint[]) AS g(e, i)"

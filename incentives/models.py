@@ -543,7 +543,10 @@ class MatchStatus(models.TextChoices):
 
 
 class Match(models.Model):
-    """What one enterprise can get from one item, as of a date, and why (政策找企业)."""
+    """What one enterprise can get from one item, as of a date, and why (政策找企业). An item
+    out of force stores no row: its verdict is derived when shown (``incentives.shown``)."""
+
+    derived = False  # true of an unsaved verdict ``incentives.shown`` derived from its item
 
     # No index of their own: the unique (enterprise, item) and the (item, status) indexes lead
     # with them, and each index is written for every one of millions of rows.

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from incentives import caching, selectors, specs
 from incentives import facts as fact_readers
-from incentives.engine import ELIGIBLE, ItemSpec, ItemVerdict, evaluate_item
+from incentives.engine import ELIGIBLE, ItemSpec, ItemVerdict, evaluate_item, in_force
 from incentives.models import (
     Assignment,
     AwardRule,
@@ -243,6 +243,12 @@ class ItemPlan:
     def rule_version(self, rule: AwardRule | None) -> int | None:
         """The version a stored match names: the rule's latest history row."""
         return self.rule_versions.get(rule.pk) if rule is not None else None
+
+    def out_of_force(self, on: datetime.date) -> str | None:
+        """Why the item is not in force on a date (its validity dates), or None. An item out of
+        force stores no match: every enterprise's verdict on it is this one reason, derived from
+        the item when a page is shown (``incentives.shown``)."""
+        return in_force(self.spec, on)
 
     @property
     def profile_facts(self) -> tuple[str, ...]:

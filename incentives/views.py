@@ -9,7 +9,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.access import CatalogueAdminRequiredMixin, EnterpriseRequiredMixin
 from accounts.models import Role
-from incentives import caching, selectors, services
+from incentives import caching, selectors, services, shown
 from incentives.calculator import CalculatorForm, calculator_result
 from incentives.forms import CatalogueFilterForm
 from incentives.models import AssignmentRole, PolicyDocument, RecomputeJob
@@ -146,7 +146,7 @@ class MyPoliciesView(EnterpriseRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         enterprise = self.request.user.enterprise
-        matches = selectors.enterprise_matches(enterprise=enterprise)
+        matches = shown.enterprise_matches(enterprise=enterprise)
         groups = group_results(matches, facts_declared=services.facts_declared())
         return super().get_context_data(
             enterprise=enterprise,
@@ -156,7 +156,7 @@ class MyPoliciesView(EnterpriseRequiredMixin, TemplateView):
             notices=list(selectors.enterprise_unread_notices(enterprise=enterprise)),
             # The latest day a verdict was decided: the nightly run rewrites only the rows the
             # date or the data changed, the others keep the day they were last decided.
-            as_of=max((match.as_of for match in matches), default=None),
+            as_of=max((m.as_of for m in matches if not m.derived), default=None),
             **kwargs,
         )
 

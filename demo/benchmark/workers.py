@@ -12,8 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+from celery import current_app as app
 from django.conf import settings
 from django.db import connection
+
+from incentives.models import RecomputeChunk, RecomputeJob
+from incentives.tasks import recompute_all_matches
 
 ROOT = Path(settings.BASE_DIR)
 LOG_DIR = ROOT / "var" / "benchmark-logs"
@@ -55,8 +59,6 @@ class Workers:
         self.logs: list[Path] = []
 
     def __enter__(self) -> Workers:
-        from portal.celery import app
-
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         db = connection.settings_dict
         env = {
@@ -100,8 +102,6 @@ class Workers:
         return self
 
     def __exit__(self, *exc) -> None:
-        from portal.celery import app
-
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -122,9 +122,6 @@ class Workers:
     def recompute(self, on, timeout: float = 4 * 3600) -> dict:
         """A full recompute for ``on`` through the workers, timed from sending its first task to
         its job done."""
-        from incentives.models import RecomputeChunk, RecomputeJob
-        from incentives.tasks import recompute_all_matches
-
         job = RecomputeJob.objects.create(on=on)
         start = time.perf_counter()
         recompute_all_matches.delay(job.pk)

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incentives import caching, calculation, selectors
+from incentives import caching, calculation, selectors, shown
 from incentives.api.serializers import (
     BureauSerializer,
     CalculatorRequestSerializer,
@@ -164,11 +164,11 @@ class IsEnterpriseUser(BasePermission):
 
 
 class MyMatchesView(APIView):
-    """The logged-in enterprise's own stored matches."""
+    """The logged-in enterprise's own matches: stored, and derived for items out of force."""
 
     permission_classes = [IsEnterpriseUser]
 
     @extend_schema(responses={200: MatchResultSerializer(many=True), 403: ErrorSerializer})
     def get(self, request):
-        matches = selectors.enterprise_matches(enterprise=request.user.enterprise)
+        matches = shown.enterprise_matches(enterprise=request.user.enterprise)
         return Response(MatchResultSerializer(matches, many=True).data)

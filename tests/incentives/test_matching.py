@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from incentives import matching
+from incentives import matching, shown
 from incentives.models import (
     CrossItemLimit,
     EnterpriseNotice,
@@ -97,8 +97,14 @@ def test_items_with_a_checklist_are_at_best_likely_eligible():
 def test_a_draft_for_comment_is_not_in_force_for_its_own_city():
     e = enterprise(city="廊坊市")
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
-    m = match(e, "lf2023-jbgs-city-tech")
-    assert m.status == "not_in_force"
+    # Out of force: no row is stored, the verdict shown is derived from the item.
+    assert not Match.objects.filter(enterprise=e, item__key="lf2023-jbgs-city-tech").exists()
+    (m,) = [
+        m
+        for m in shown.enterprise_matches(enterprise=e, on=ON)
+        if m.item.key == "lf2023-jbgs-city-tech"
+    ]
+    assert m.status == "not_in_force" and m.derived
     assert "征求意见稿" in m.reasons[0]
 
 

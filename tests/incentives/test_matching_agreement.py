@@ -26,7 +26,7 @@ from demo.enterprises import demo_enterprises_load
 from enterprises import schema
 from enterprises.models import Enterprise, QualificationKind
 from incentives import facts as fact_readers
-from incentives import matching, matching_bulk, plans, services
+from incentives import matching, matching_bulk, plans, services, shown
 from incentives.calculator import calculate
 from incentives.engine import ItemSpec, condition_outcome, evaluate_item
 from incentives.matching import condition_outcome_expression, item_verdicts_sql
@@ -339,8 +339,9 @@ def subjects(db):
     )
 
 
-def _expected(subjects) -> dict[tuple[int, int], tuple]:
-    """What the plans say for every enterprise × item in scope, in Python."""
+def _expected(subjects, *, derived: bool = False) -> dict[tuple[int, int], tuple]:
+    """What the plans say for every enterprise × item in scope, in Python: the rows stored —
+    or, with ``derived``, every verdict shown, those of items out of force too."""
     items = {i.pk: i for i in IncentiveItem.objects.select_related("measure__document__region")}
     expected = {}
     for enterprise in subjects:
@@ -348,7 +349,7 @@ def _expected(subjects) -> dict[tuple[int, int], tuple]:
         for item_id, plan in plans.plans().items():
             assert plan.serves(enterprise) == in_scope(enterprise, items[item_id])
             assert (plan.scope_refusal(enterprise) is None) == plan.serves(enterprise)
-            if plan.serves(enterprise):
+            if plan.serves(enterprise) and (derived or not plan.out_of_force(ON)):
                 fields = plan.match_fields(plan.evaluate(facts, on=ON), on=ON)
                 expected[(enterprise.pk, item_id)] = tuple(_cents(fields[f]) for f in ROW)
     return expected
@@ -360,6 +361,16 @@ def _stored(subjects) -> dict[tuple[int, int], tuple]:
         for m in Match.objects.filter(enterprise__in=subjects).values(
             "enterprise_id", "item_id", *ROW
         )
+    }
+
+
+def _shown(subjects) -> dict[tuple[int, int], tuple]:
+    """What 我的政策 shows every enterprise: its stored rows and the verdicts derived from the
+    items out of force (``incentives.shown``)."""
+    return {
+        (enterprise.pk, m.item_id): tuple(_cents(getattr(m, f)) for f in ROW)
+        for enterprise in subjects
+        for m in shown.enterprise_matches(enterprise=enterprise, on=ON)
     }
 
 
@@ -395,6 +406,9 @@ def test_every_path_stores_what_the_plans_say_and_nothing_out_of_scope(subjects,
         expected = _expected(subjects)
         path(ids)
         stored = _stored(subjects)
+        # Stored or derived, the page shows every item in scope as the plans say.
+        assert _shown(subjects) == _expected(subjects, derived=True)
+        assert any(plan.out_of_force(ON) for plan in plans.plans().values())
         # The limits that cross items were applied by the path: applying them again changes nothing.
         assert matching.apply_cross_item_limits(enterprise_ids=ids, on=ON) == 0
     assert stored.keys() - expected.keys() == set(), "rows outside the items' scope"
@@ -422,9 +436,9 @@ def test_the_calculator_answers_what_one_enterprise_is_stored_with(subjects):
                 for result in calculate(city=enterprise.city, facts=facts, on=ON)
             }
             stored = {
-                m["item_id"]: tuple(_cents(m[f]) for f in fields)
-                for m in Match.objects.filter(enterprise=enterprise).values("item_id", *fields)
-            }
+                m.item_id: tuple(_cents(getattr(m, f)) for f in fields)
+                for m in shown.enterprise_matches(enterprise=enterprise, on=ON)
+            }  # the stored rows and those derived from items out of force
             assert calculated == stored, enterprise.name
             compared += len(stored)
     assert {e.city.name for e in companies} == set(CITIES)

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from incentives import matching
+from incentives import matching, plans
 from incentives.models import EnterpriseNotice, Match, RecomputeJob
 from organisations.models import Region
+from portal import clock
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +172,17 @@ def test_api_my_matches_for_the_enterprise_only(client, enterprise_user, make_us
     assert client.get("/api/v1/my/matches/").status_code == 403
     client.force_login(enterprise_user)
     rows = client.get("/api/v1/my/matches/").json()
-    assert {r["item"] for r in rows} == set(
-        Match.objects.filter(enterprise=enterprise_user.enterprise).values_list(
-            "item__key", flat=True
-        )
-    )
+    enterprise = enterprise_user.enterprise
+    stored = set(Match.objects.filter(enterprise=enterprise).values_list("item__key", flat=True))
+    # Items out of force store no row: the API gives their verdict, derived from the item.
+    out = {
+        plan.key
+        for plan in plans.plans_for_enterprise(enterprise)
+        if plan.out_of_force(clock.today())
+    }
+    assert out and not stored & out
+    assert {r["item"] for r in rows} == stored | out
+    assert {r["status"] for r in rows if r["item"] in out} == {"not_in_force"}
 
 
 def test_recompute_page_starts_a_job_and_shows_its_progress(

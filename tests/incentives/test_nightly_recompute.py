@@ -11,7 +11,7 @@ from django.utils import translation
 
 from enterprises import schema as profile_schema
 from incentives import facts as fact_readers
-from incentives import matching, matching_bulk
+from incentives import matching, matching_bulk, shown
 from incentives import plans as item_plans
 from incentives.models import CrossItemLimit, Grant, IncentiveItem, Match
 from portal import clock
@@ -57,16 +57,28 @@ def company(*, hitech_on=None, expires_on=None, revenue=30_000_000, city="唐山
     return e
 
 
-def expected(enterprises, on) -> dict:
-    """Every row a full evaluation on the date gives (the engine, through the items' plans)."""
+def expected(enterprises, on, *, derived: bool = False) -> dict:
+    """Every row a full evaluation on the date gives (the engine, through the items' plans):
+    the rows stored — or, with ``derived``, every verdict shown, the items out of force too."""
     rows = {}
     for e in enterprises:
         e.refresh_from_db()
         facts = fact_readers.profile_facts(fact_readers.Profile.of(e), on)
         for plan in item_plans.plans_for_enterprise(e):
+            if plan.out_of_force(on) and not derived:
+                continue  # derived from the item when shown, never stored
             fields = plan.match_fields(plan.evaluate(facts, on=on), on=on)
             rows[(e.pk, plan.item_id)] = tuple(fields[f] for f in VERDICT)
     return rows
+
+
+def shown_rows(enterprises, on) -> dict:
+    """What 我的政策 shows each enterprise on the date, stored or derived."""
+    return {
+        (e.pk, m.item_id): tuple(getattr(m, f) for f in VERDICT)
+        for e in enterprises
+        for m in shown.enterprise_matches(enterprise=e, on=on)
+    }
 
 
 def stored(enterprises) -> dict:
@@ -90,6 +102,7 @@ def overnight(today, enterprises, on=D):
     night(today, enterprises)
     before = expected(enterprises, on)
     assert stored(enterprises) == before
+    assert shown_rows(enterprises, on) == expected(enterprises, on, derived=True)
     today["on"] = on + DAY
     outcome = night(today, enterprises)
     after = expected(enterprises, on + DAY)
@@ -100,8 +113,10 @@ def overnight(today, enterprises, on=D):
     }
     assert rewritten == changed
     assert outcome.written == len(changed)
+    assert outcome.deleted == len(before.keys() - after.keys())  # went out of force
     assert outcome.rows == len(after)
     assert stored(enterprises) == after
+    assert shown_rows(enterprises, on + DAY) == expected(enterprises, on + DAY, derived=True)
     # One enterprise at a time on the same date stores the same verdicts.
     for e in enterprises:
         matching.enterprise_recompute(enterprise_id=e.pk, on=on + DAY)
@@ -180,11 +195,12 @@ def test_an_item_going_out_of_force_overnight(today):
     item.valid_to = D
     item.save()
     city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
-    changed = overnight(today, city)
-    assert changed == {(e.pk, item.pk) for e in city}
-    assert set(
-        Match.objects.filter(item=item, enterprise__in=city).values_list("status", flat=True)
-    ) == {"not_in_force"}
+    # Its rows are deleted (none is rewritten); 我的政策 shows the verdict derived from the item.
+    assert overnight(today, city) == set()
+    assert not Match.objects.filter(item=item, enterprise__in=city).exists()
+    for e in city:
+        (m,) = [m for m in shown.enterprise_matches(enterprise=e, on=D + DAY) if m.item == item]
+        assert m.status == "not_in_force" and m.derived
 
 
 def test_an_application_window_opening_overnight_rewrites_nothing(today):

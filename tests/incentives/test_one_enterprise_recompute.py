@@ -58,6 +58,12 @@ def written(monkeypatch) -> list[tuple[int, int]]:
     return rows
 
 
+def in_force(e) -> list:
+    """The plans serving the enterprise that store a row on ``ON``: those in force (an item out
+    of force stores none; its verdict is derived when shown)."""
+    return [plan for plan in plans.plans_for_enterprise(e) if not plan.out_of_force(ON)]
+
+
 def stored(e) -> dict[str, tuple]:
     """The enterprise's rows: item key → the verdict's columns."""
     return {
@@ -93,7 +99,7 @@ def test_only_the_items_that_can_serve_the_enterprise_are_evaluated(monkeypatch)
 
     monkeypatch.setattr(plans.ItemPlan, "evaluate", spy)
     written = matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
-    serving = plans.plans_for_enterprise(e)
+    serving = in_force(e)
     assert evaluated == serving and written == len(serving)
     assert all(plan.serves(e) for plan in evaluated)
     assert len(evaluated) < len(plans.plans())  # 廊坊's, 鹤壁's, 酒泉's items are not evaluated
@@ -121,7 +127,7 @@ def test_nothing_changed_nothing_written_and_a_change_writes_only_its_rows(writt
     hitech(e)
     factories.figures(e, 2025, revenue=30_000_000, rd_expense=1_500_000)
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
-    assert len(written) == len(plans.plans_for_enterprise(e))  # every row, the first time
+    assert len(written) == len(in_force(e))  # every row, the first time
     before = stored(e)
     written.clear()
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
@@ -148,7 +154,7 @@ def test_an_enterprise_that_moves_keeps_only_the_rows_of_its_new_city():
     e.save()
     matching.enterprise_recompute(enterprise_id=e.pk, on=ON)
     kept = set(Match.objects.filter(enterprise=e).values_list("item_id", flat=True))
-    assert kept == {plan.item_id for plan in plans.plans_for_enterprise(e)}
+    assert kept == {plan.item_id for plan in in_force(e)}
     assert not Match.objects.filter(enterprise=e, item__key="ts2019-hitech-new").exists()
     rows = stored(e)
     assert from_nothing(e) == rows
