@@ -220,6 +220,7 @@ def calculate(
     item_claims = item_claims or {}
     if ref is None:
         ref = reference()  # one query (the version) for the plans and the limits
+    language = translation.get_language()
     results = []
     for plan in ref.catalogue.serving(city_id=city.pk, kind=plans.COMPANY):
         given = {}
@@ -232,7 +233,7 @@ def calculate(
         values = {**facts, **given} if given else facts
         not_in_force = in_force(plan.spec, on) is not None
         if not_in_force or not any(key in values for key in plan.facts_read):
-            verdict = _constant(ref, plan, on=on, left=left, not_in_force=not_in_force)
+            verdict = _constant(ref, plan, on=on, language=language, left=left, nif=not_in_force)
         else:
             verdict = evaluate_item(plan.spec, values, on=on, claim_keys=left)
         estimate = verdict.estimate
@@ -261,17 +262,23 @@ CONSTANT_LIMIT = 20_000  # verdicts kept per version (items × dates × language
 
 
 def _constant(
-    ref: Reference, plan: plans.ItemPlan, *, on: datetime.date, left: frozenset, not_in_force: bool
+    ref: Reference,
+    plan: plans.ItemPlan,
+    *,
+    on: datetime.date,
+    language: str | None,
+    left: frozenset,
+    nif: bool,
 ) -> ItemVerdict:
     """The verdict of an item that reads none of the facts given (an item reads only the facts
     of its plan's ``facts_read``, as the SQL path does): the one it gives when nothing is known,
     decided once per version, date and language — or of an item not in force, decided without
     its conditions (the verdict says only why it is not in force). Not a cache of answers: it
     holds nothing a request gave."""
-    key = (plan.item_id, on, translation.get_language())
+    key = (plan.item_id, on, language)
     verdict = ref.constant.get(key)
     if verdict is None:
-        if not_in_force:
+        if nif:  # not in force
             verdict = decide(plan.spec, [], [], {}, on=on, claim_keys=left)
         else:
             verdict = evaluate_item(plan.spec, {}, on=on, claim_keys=left)
