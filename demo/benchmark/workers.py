@@ -37,6 +37,45 @@ def broker_url() -> str:
     return url
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (``/proc/<pid>/stat``), 0 when it is gone."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0  # utime, stime
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of the whole PostgreSQL server on this machine so far: its live processes, and
+    the backends that have ended (the postmaster's reaped children: cutime + cstime). A
+    backend lives as long as its connection, and Celery closes a worker's connection after each
+    task, so the live processes alone would miss most of the work. Server-wide: anything else
+    using the server counts too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity")
+        pids = [row[0] for row in cursor.fetchall()]
+    parents = {int(fields[1]) for fields in map(_stat, pids) if fields}
+    postmaster = next(iter(parents - set(pids)), None)
+    fields = _stat(postmaster) if postmaster else []
+    if not fields:  # a server on another machine
+        return 0.0
+    children = (int(fields[13]) + int(fields[14])) / TICK  # cutime, cstime
+    live = sum(
+        _cpu_seconds(int(name))
+        for name in os.listdir("/proc")
+        if name.isdigit() and (_stat(int(name)) or ["", ""])[1] == str(postmaster)
+    )
+    return _cpu_seconds(postmaster) + children + live
+
+
 def _peak_rss_mib(pid: int) -> float:
     """VmHWM: the process's peak resident set, as the kernel counts it."""
     try:
@@ -71,6 +110,8 @@ class Workers:
                 f"{db['PORT'] or 5432}/{db['NAME']}"
             ),
             "EMAIL_URL": "dummymail://",  # the run's notices: none reaches a real mailbox
+            # One connection per worker for the whole run: its server process's CPU is read.
+            "CONN_MAX_AGE": "86400",
         }
         for n in range(1, self.count + 1):
             log = LOG_DIR / f"worker-{self.count}-{n}.log"
@@ -123,6 +164,8 @@ class Workers:
         """A full recompute for ``on`` through the workers, timed from sending its first task to
         its job done."""
         job = RecomputeJob.objects.create(on=on)
+        workers_before = sum(_cpu_seconds(p.pid) for p in self.processes)
+        postgres_before = postgres_cpu_seconds()
         start = time.perf_counter()
         recompute_all_matches.delay(job.pk)
         deadline = time.monotonic() + timeout
@@ -134,6 +177,8 @@ class Workers:
                 raise RuntimeError(f"recompute job #{job.pk} not done after {timeout:.0f} s")
             time.sleep(0.1)
         seconds = time.perf_counter() - start
+        cpu_workers = sum(_cpu_seconds(p.pid) for p in self.processes) - workers_before
+        cpu_postgres = postgres_cpu_seconds() - postgres_before
         if job.status == RecomputeJob.Status.FAILED:
             raise RuntimeError(f"recompute job #{job.pk} failed: {job.error}")
         chunks = RecomputeChunk.objects.filter(job=job)
@@ -149,4 +194,8 @@ class Workers:
             "written": sum(chunks.values_list("written", flat=True)),
             "rss_mib": max(self.peak_rss_mib()),
             "rss_mib_each": self.peak_rss_mib(),
+            # CPU seconds the run took: the workers' own (Python), and the PostgreSQL server's
+            # (``postgres_cpu_seconds``: server-wide).
+            "cpu_workers": cpu_workers,
+            "cpu_postgres": cpu_postgres,
         }

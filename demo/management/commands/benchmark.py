@@ -60,6 +60,7 @@ def _recompute_child(on: datetime.date, pipe) -> None:
 NIGHTLY_TARGET_SECONDS, NIGHTLY_TARGET_SIZE = 20, 100_000
 FIRST_TARGET_SECONDS = 60  # the first run over an empty table, at 100,000 too
 RSS_TARGET_MIB = 1024  # per worker
+PAGE_P95_MS = 250  # every page under load, 20 clients (at 1,000,000 too)
 SINGLE_MEDIAN_MS, SINGLE_P95_MS = 20, 60
 CALCULATOR_P95_MS = 100
 RULE_CHANGE_SECONDS = 5  # one item's rule change recomputed for every enterprise it serves
@@ -261,7 +262,7 @@ class Command(BaseCommand):
     def _recompute(self, size: int, plan: dict) -> dict:
         broker = benchmark_workers.broker_url()
         if broker:
-            row = self._recompute_on_workers(broker)
+            row = self._recompute_on_workers(size, broker)
         else:
             self.say(
                 "No Redis (CELERY_BROKER_URL or REDIS_URL): the full recompute runs in one "
@@ -306,7 +307,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE incentives_match, incentives_enterprisenotice")
 
-    def _recompute_on_workers(self, broker: str) -> dict:
+    def _recompute_on_workers(self, size: int, broker: str) -> dict:
         """Issue 17: the full recompute as the portal runs it — a job split into chunk tasks
         on Celery workers — with one worker, then with two, each from an empty table (the first
         run) and then on the next day with nothing changed (the nightly run)."""
@@ -320,11 +321,15 @@ class Command(BaseCommand):
                 f"{label}, {result['workers']} worker{'s' if result['workers'] > 1 else ''}: "
                 f"{result['seconds']:.1f} s, {result['written']:,} rows written of "
                 f"{result['rows']:,}, {result['chunks']} chunks ({spread} by worker), peak RSS "
-                f"per worker {rss} MiB"
+                f"per worker {rss} MiB; CPU: workers {result['cpu_workers']:.1f} s, the "
+                f"PostgreSQL server {result['cpu_postgres']:.1f} s"
             )
             return result
 
-        for count in (1, 2):
+        # At a province's size only two workers (the figures issue 17 asks there): one worker
+        # would add the longest run of all and say nothing the 100,000 runs do not.
+        counts = (2,) if size >= LARGE else (1, 2)
+        for count in counts:
             self._truncate_matches()
             connections.close_all()
             with benchmark_workers.Workers(count, broker) as workers:
@@ -582,7 +587,8 @@ class Command(BaseCommand):
         {"figure": text, "value": text, "target": text, "met": bool}."""
         rows = []
         for size, row in self.figures["sizes"].items():
-            judged = size >= NIGHTLY_TARGET_SIZE
+            # The run targets are for 100,000; a province's run is recorded, not judged.
+            judged = NIGHTLY_TARGET_SIZE <= size < LARGE
             for key, label, target in (
                 ("first_1", "first run, 1 worker", FIRST_TARGET_SECONDS),
                 ("first", "first run", FIRST_TARGET_SECONDS),
@@ -599,7 +605,7 @@ class Command(BaseCommand):
                     (
                         f"{label}, N = {size:,}",
                         f"{run['seconds']:.1f} s ({run['written']:,} rows written)",
-                        f"≤ {target} s" + ("" if judged else " at 100,000"),
+                        f"≤ {target} s at 100,000",
                         (run["seconds"] <= target) if judged else None,
                     )
                 )
@@ -633,6 +639,16 @@ class Command(BaseCommand):
                         single["p95_ms"] <= SINGLE_P95_MS,
                     )
                 )
+        for name, figures in (self.figures.get("load") or {}).get("pages", {}).items():
+            p95 = figures["p95_us"] / 1000
+            rows.append(
+                (
+                    f"{name} p95, 20 clients",
+                    f"{p95:.0f} ms",
+                    f"≤ {PAGE_P95_MS} ms",
+                    p95 <= PAGE_P95_MS,
+                )
+            )
         calculator = (self.figures.get("load") or {}).get("pages", {}).get("calculator API")
         if calculator:
             p95 = calculator["p95_us"] / 1000
