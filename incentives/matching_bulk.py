@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import translation
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
 
 from enterprises import schema as profile_schema
 from enterprises.models import Enterprise, Qualification, YearlyFigures
@@ -421,10 +421,15 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
     stored = {key: (h, s, clean) for key, h, s, clean in cursor.fetchall()}
     pop = stored.pop
     lines = io.StringIO()
+    # The rows of enterprises with none stored (a first run, a new enterprise) go straight into
+    # the table with one COPY, their limits' columns empty: no staging table, no conflict check.
+    fresh = io.StringIO()
+    fresh_end = f"\t\\N\t\\N\t[]\tf\t{timezone.now().isoformat()}\n"
     newly: list[tuple[int, int, str, str]] = []  # enterprise, item, notice key, message
     for pk, facts, hashes in differ:
         base = pk << 32
         prefix = f"{pk}\t"
+        out, end = (lines, "\n") if pk in sums else (fresh, fresh_end)
         for run, fingerprint in hashes:
             before = pop(base + run.item_id, None)
             plan = run.plan
@@ -439,9 +444,9 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
                     run.memo.clear()
                 run.memo[fingerprint] = row
             status, text, fields = row
-            lines.write(prefix)
-            lines.write(text)
-            lines.write("\n")
+            out.write(prefix)
+            out.write(text)
+            out.write(end)
             outcome.written += 1
             if plan.tells(status, before[1] if before is not None else None):
                 newly.append((pk, run.item_id, *plan.newly_eligible_notice(fields)))
@@ -453,6 +458,21 @@ def _chunk(cursor, profiles, catalogue, runs, on, outcome: Outcome) -> set[int]:
             [[e for e, _ in gone], [i for _, i in gone]],
         )
         outcome.deleted += cursor.rowcount
+    if fresh.tell():
+        try:
+            # A savepoint: a twin of this chunk's task (a message delivered twice) may have
+            # stored some of these rows since they were read; then they take the path below.
+            with transaction.atomic(), connection.wrap_database_errors:
+                fresh.seek(0)
+                cursor.cursor.copy_expert(
+                    f"COPY incentives_match ({', '.join(COLUMNS)}, limited_amount,"
+                    " limited_maximum, limit_notes, excluded, computed_at)"
+                    " FROM STDIN WITH (FORMAT text)",
+                    fresh,
+                )
+        except IntegrityError:
+            for line in fresh.getvalue().splitlines(keepends=True):
+                lines.write(line[: -len(fresh_end)] + "\n")
     if lines.tell():
         lines.seek(0)
         cursor.execute(

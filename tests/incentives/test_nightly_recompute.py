@@ -276,3 +276,21 @@ def test_limits_follow_a_new_grant_a_new_year_and_a_changed_cap(today):
 
 def match(e):
     return Match.objects.get(enterprise=e, item__key=NEW_HITECH)
+
+
+def test_rows_a_twin_task_stored_meanwhile_take_the_conflict_path(today, monkeypatch):
+    """An enterprise with no row stored has its rows copied straight into the table. If a twin of
+    the chunk's task (a message delivered twice) stored them in the meantime, the copy fails on
+    the unique key inside a savepoint and the rows are upserted instead: the run neither fails
+    nor stores twice."""
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    night(today, city)
+    rows = Match.objects.filter(enterprise__in=city)
+    count = rows.count()
+    rows.update(inputs_hash=12345)  # stored by the twin, as this run would not
+    # This run read its sums before the twin wrote: it sees no row for these enterprises.
+    monkeypatch.setattr(matching_bulk, "SUMS_SQL", matching_bulk.SUMS_SQL + " HAVING false")
+    outcome = night(today, city)
+    assert outcome.written == count
+    assert rows.count() == count and not rows.filter(inputs_hash=12345).exists()
+    assert stored(city) == expected(city, D)
