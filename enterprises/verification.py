@@ -55,16 +55,20 @@ def verifying_bureaus(*, enterprise: Enterprise) -> QuerySet[Bureau]:
     return Bureau.objects.filter(city_id=enterprise.city_id, verifies_enterprises=True)
 
 
+def verifies_for(user: User) -> int | None:
+    """The city whose enterprises the user verifies — staff of a bureau that verifies
+    enterprises (its city's 科技局) — or None. The one rule ``may_verify``, ``claims_to_decide``
+    and ``claim_files_visible`` read."""
+    if not (user.is_authenticated and user.is_active and user.role == Role.BUREAU):
+        return None
+    bureau = user.bureau
+    return bureau.city_id if bureau is not None and bureau.verifies_enterprises else None
+
+
 def may_verify(*, user: User, enterprise: Enterprise) -> bool:
     """Staff of a bureau of the enterprise's city that verifies enterprises."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.BUREAU
-        and user.bureau is not None
-        and user.bureau.verifies_enterprises
-        and user.bureau.city_id == enterprise.city_id
-    )
+    city_id = verifies_for(user)
+    return city_id is not None and city_id == enterprise.city_id
 
 
 def require_verified(*, enterprise: Enterprise) -> None:
@@ -325,9 +329,10 @@ def _tell_decision(claim: AccountClaim, *, holders: list[User]) -> None:
 
 def claims_to_decide(*, user: User) -> QuerySet[AccountClaim]:
     """The requests this bureau's staff may decide: its city's enterprises, if it verifies."""
-    if not (user.role == Role.BUREAU and user.bureau and user.bureau.verifies_enterprises):
+    city_id = verifies_for(user)
+    if city_id is None:
         return AccountClaim.objects.none()
-    return AccountClaim.objects.filter(enterprise__city_id=user.bureau.city_id).select_related(
+    return AccountClaim.objects.filter(enterprise__city_id=city_id).select_related(
         "enterprise__city", "enterprise__district", "user", "decided_by"
     )
 
@@ -336,8 +341,9 @@ def claim_files_visible(*, user: User) -> Q:
     """Which claims' files the user may open: the deciding bureau's, and a registration's own
     enterprise."""
     condition = Q(pk__in=[])
-    if user.role == Role.BUREAU and user.bureau and user.bureau.verifies_enterprises:
-        condition |= Q(enterprise__city_id=user.bureau.city_id)
+    city_id = verifies_for(user)
+    if city_id is not None:
+        condition |= Q(enterprise__city_id=city_id)
     if user.role == Role.ENTERPRISE and user.is_enterprise_admin:
         condition |= Q(enterprise_id=user.enterprise_id, kind=AccountClaim.Kind.REGISTRATION)
     return condition
