@@ -19,7 +19,7 @@ PAGES = {
     "kezhang": ["/bureau/", "/bureau/cases/", "/bureau/verifications/", "/bureau/lists/",
                 "/bureau/lists/upload/", "/bureau/ratings/", "/bureau/ratings/rectify/",
                 "/bureau/questions/", "/bureau/contacts/"],
-    "guanli": ["/manage/"],
+    "guanli": ["/manage/", "/manage/recompute/"],
     "lingdao": ["/leadership/", "/dashboard/", "/leadership/satisfaction/"],
 }  # fmt: skip
 
