@@ -372,7 +372,7 @@ class Condition(models.Model):
     class Meta:
         verbose_name = _("condition")
         verbose_name_plural = _("conditions")
-        ordering = ["item", "group", "position"]
+        ordering = ["item", "group", "position", "pk"]  # pk: two at one position keep an order
 
     def __str__(self) -> str:
         return f"{self.fact} {self.op} {self.value}"
@@ -557,12 +557,19 @@ class Match(models.Model):
         related_name="matches",
         db_index=False,
     )
+    # The item and the rule are kept by Django (on_delete), not by a database constraint: every
+    # one of millions of rows names one of a few hundred items, and the constraint's check takes
+    # a share lock on the item's row for each row written — in every chunk task at once, the same
+    # rows (docs/benchmarks.md, "Issue 17: the full recompute on Celery workers"). A row left
+    # naming an item or rule deleted meanwhile is hidden by the joins and rewritten or deleted by
+    # the next recompute (its item is no longer in the catalogue's plans).
     item = models.ForeignKey(
         IncentiveItem,
         verbose_name=_("item"),
         on_delete=models.CASCADE,
         related_name="matches",
         db_index=False,
+        db_constraint=False,
     )
     status = models.CharField(_("status"), max_length=24, choices=MatchStatus.choices)
     estimate_kind = models.CharField(_("estimate"), max_length=12, blank=True)
@@ -585,7 +592,12 @@ class Match(models.Model):
     limit_notes = models.JSONField(default=list, blank=True)
     excluded = models.BooleanField(default=False)
     rule = models.ForeignKey(
-        AwardRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        AwardRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     rule_version = models.PositiveIntegerField(
         _("rule version"), null=True, blank=True, help_text=_("The history id of the rule used.")

@@ -294,3 +294,25 @@ def test_rows_a_twin_task_stored_meanwhile_take_the_conflict_path(today, monkeyp
     assert outcome.written == count
     assert rows.count() == count and not rows.filter(inputs_hash=12345).exists()
     assert stored(city) == expected(city, D)
+
+
+def test_rows_of_an_item_deleted_meanwhile_go_with_the_next_run(today):
+    """The database does not check a match's item (Django does, on delete): deleting an item
+    deletes its rows, and a row a chunk wrote for an item deleted while it ran is hidden from the
+    pages and deleted by the next run."""
+    city = [company(hitech_on=D - datetime.timedelta(days=100)), company()]
+    night(today, city)
+    item = IncentiveItem.objects.get(key=NEW_HITECH)
+    rows = list(Match.objects.filter(item=item, enterprise__in=city).values())
+    assert len(rows) == 2
+    item.delete()
+    assert not Match.objects.filter(item_id=rows[0]["item_id"]).exists()
+    # A chunk that read the catalogue before the item went writes its rows after.
+    Match.objects.bulk_create(Match(**row) for row in rows)
+    assert Match.objects.filter(item_id=rows[0]["item_id"]).count() == 2
+    e = city[0]
+    assert all(m.item_id != rows[0]["item_id"] for m in shown.enterprise_matches(enterprise=e))
+    outcome = night(today, city)
+    assert outcome.deleted == 2
+    assert not Match.objects.filter(item_id=rows[0]["item_id"]).exists()
+    assert stored(city) == expected(city, D)
