@@ -26,6 +26,18 @@ def page(client) -> str:
     return TOKEN.sub("", client.get(reverse("incentives:my_policies")).content.decode())
 
 
+def newly_recognised(enterprise) -> None:
+    """A 高新技术企业 certificate of a month ago: eligible for the 唐山 award for new ones."""
+    today = clock.today()
+    factories.qualification(
+        enterprise,
+        kind="hitech",
+        recognition="new",
+        recognized_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=1000),
+    )
+
+
 def store_derived_rows(enterprise, on) -> int:
     """Store every derived verdict as a row, as the code before this split did."""
     rows = [
@@ -41,13 +53,7 @@ def store_derived_rows(enterprise, on) -> int:
 def test_my_policies_is_the_same_with_stored_or_derived_verdicts(client, city):
     user = factories.enterprise_admin(city=city)
     enterprise = user.enterprise
-    factories.qualification(
-        enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=clock.today() - datetime.timedelta(days=30),
-        expires_on=clock.today() + datetime.timedelta(days=1000),
-    )
+    newly_recognised(enterprise)
     matching.enterprise_recompute(enterprise_id=enterprise.pk)
     client.force_login(user)
     derived_page = page(client)
@@ -78,13 +84,7 @@ def test_an_item_ending_today_shows_as_ended_before_the_nightly_run(client):
     user = factories.enterprise_admin(city="唐山市")
     enterprise = user.enterprise
     today = clock.today()
-    factories.qualification(
-        enterprise,
-        kind="hitech",
-        recognition="new",
-        recognized_on=today - datetime.timedelta(days=30),
-        expires_on=today + datetime.timedelta(days=1000),
-    )
+    newly_recognised(enterprise)
     item = IncentiveItem.objects.get(key="ts2019-hitech-new")
     matching.enterprise_recompute(enterprise_id=enterprise.pk)
     assert Match.objects.get(enterprise=enterprise, item=item).status == "eligible"
